@@ -1,0 +1,16 @@
+//! # sgd-complexity
+//!
+//! Reference harness for *SGD on Neural Networks Learns Functions of Increasing Complexity*
+//! (Nakkiran et al., NeurIPS 2019).
+//!
+//! Data flows one way: [`info`] (information measures over hard predictions, no torch) is the
+//! bottom layer; the `torch` feature adds data sets, models and the trainer; claims and reports sit
+//! on top. The [`theory`] module tree (sources under `theory/`) simulates the paper's simplified
+//! model without libtorch.
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod info;
+pub mod rng;
+
+pub use error::{Error, Result};

@@ -1,0 +1,29 @@
+//! `sgdc`: the command-line front end of sgd-complexity.
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+/// Reproduce and extend "SGD on Neural Networks Learns Functions of Increasing Complexity".
+#[derive(Parser, Debug)]
+#[command(name = "sgdc", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print the build's features and versions.
+    Info,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Info => {
+            println!("sgdc {}", env!("CARGO_PKG_VERSION"));
+            println!("torch feature: {}", cfg!(feature = "torch"));
+        }
+    }
+    Ok(())
+}
