@@ -9,6 +9,7 @@
 //! model without libtorch.
 #![warn(missing_docs)]
 
+pub mod data;
 pub mod error;
 pub mod info;
 pub mod rng;

@@ -23,6 +23,12 @@ fn main() -> Result<()> {
         Command::Info => {
             println!("sgdc {}", env!("CARGO_PKG_VERSION"));
             println!("torch feature: {}", cfg!(feature = "torch"));
+            #[cfg(feature = "torch")]
+            {
+                let t = tch::Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
+                println!("libtorch: sum check {}", t.sum(tch::Kind::Float).double_value(&[]));
+                println!("cuda available: {}", tch::Cuda::is_available());
+            }
         }
     }
     Ok(())
