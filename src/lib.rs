@@ -13,5 +13,6 @@ pub mod data;
 pub mod error;
 pub mod info;
 pub mod rng;
+pub mod run;
 
 pub use error::{Error, Result};

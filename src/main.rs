@@ -26,7 +26,10 @@ fn main() -> Result<()> {
             #[cfg(feature = "torch")]
             {
                 let t = tch::Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
-                println!("libtorch: sum check {}", t.sum(tch::Kind::Float).double_value(&[]));
+                println!(
+                    "libtorch: sum check {}",
+                    t.sum(tch::Kind::Float).double_value(&[])
+                );
                 println!("cuda available: {}", tch::Cuda::is_available());
             }
         }

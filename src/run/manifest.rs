@@ -1,0 +1,94 @@
+//! The run manifest: everything needed to say where a result came from.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Started, not finished (may be resumed).
+    Running,
+    /// Finished; every file of the run folder is final.
+    Complete,
+    /// Stopped by an error (the message is in `error`).
+    Failed,
+}
+
+/// `manifest.json` of a run folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Version of this crate.
+    pub sgdc_version: String,
+    /// Run status.
+    pub status: RunStatus,
+    /// Master seed.
+    pub seed: u64,
+    /// Seeds derived from the master seed, by stream name.
+    pub derived_seeds: BTreeMap<String, u64>,
+    /// The resolved configuration (as JSON).
+    pub config: serde_json::Value,
+    /// Versions of the libraries that computed the result (e.g. `tch`, `libtorch`).
+    pub versions: BTreeMap<String, String>,
+    /// Device description (e.g. `cpu`, `cuda:0 NVIDIA H100`).
+    pub device: String,
+    /// Intra-op thread count used by libtorch.
+    pub threads: usize,
+    /// Environment settings that affect numerics (e.g. `MKL_CBWR`, determinism flags).
+    pub numerics: BTreeMap<String, String>,
+    /// Git commit of the code, if known.
+    pub git_commit: Option<String>,
+    /// Whether the work tree had uncommitted changes.
+    pub git_dirty: Option<bool>,
+    /// SHA-256 over all recorded predictions (see `RunRecord::prediction_hash`).
+    pub prediction_hash: Option<String>,
+    /// Wall-clock seconds spent training (excluding set-up).
+    pub train_seconds: Option<f64>,
+    /// Error message when the run failed.
+    pub error: Option<String>,
+}
+
+impl Manifest {
+    /// Write the manifest to `dir/manifest.json` atomically.
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        let path = dir.join("manifest.json");
+        let bytes = serde_json::to_vec_pretty(self).map_err(|e| Error::BadFile {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        super::atomic::write_atomic(&path, &bytes)
+    }
+
+    /// Read `dir/manifest.json`.
+    pub fn load(dir: &Path) -> Result<Self> {
+        let path = dir.join("manifest.json");
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::BadFile {
+            path,
+            reason: format!("invalid manifest: {e}"),
+        })
+    }
+}
+
+/// The git commit and dirty flag of the source tree the binary was run from, when git is
+/// available (best effort: `None` when not in a repository).
+pub fn git_state() -> (Option<String>, Option<bool>) {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let run = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(["-C", dir])
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let commit = run(&["rev-parse", "HEAD"]);
+    let dirty = commit
+        .as_ref()
+        .and_then(|_| run(&["status", "--porcelain", "--untracked-files=no"]))
+        .map(|s| !s.is_empty());
+    (commit, dirty)
+}
