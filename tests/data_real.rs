@@ -57,7 +57,7 @@ fn mnist_matches_its_documented_counts() {
     println!("binary MNIST 0-4 vs 5-9: train {tr0}/{tr1}, test {te0}/{te1}");
     assert_eq!((te0, te1), (5139, 4861));
     assert_eq!((tr0, tr1), (30596, 29404));
-    assert!(task.train.x.iter().all(|&v| (0.0..=1.0).contains(&v)));
+    assert!(task.test.x.iter().all(|&v| (0.0..=1.0).contains(&v)));
     assert!(task.flipped.is_empty());
 }
 
