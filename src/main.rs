@@ -3,6 +3,8 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+mod cli;
+
 /// Reproduce and extend "SGD on Neural Networks Learns Functions of Increasing Complexity".
 #[derive(Parser, Debug)]
 #[command(name = "sgdc", version, about)]
@@ -15,11 +17,14 @@ struct Cli {
 enum Command {
     /// Print the build's features and versions.
     Info,
+    /// Fetch and check the real data sets.
+    Data(cli::data::DataArgs),
 }
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Data(args) => cli::data::run(args)?,
         Command::Info => {
             println!("sgdc {}", env!("CARGO_PKG_VERSION"));
             println!("torch feature: {}", cfg!(feature = "torch"));
