@@ -13,5 +13,7 @@ pub mod data;
 pub mod error;
 pub mod info;
 pub mod rng;
+#[path = "../theory/src/mod.rs"]
+pub mod theory;
 
 pub use error::{Error, Result};

@@ -3,6 +3,10 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+mod cli {
+    pub mod simulate;
+}
+
 /// Reproduce and extend "SGD on Neural Networks Learns Functions of Increasing Complexity".
 #[derive(Parser, Debug)]
 #[command(name = "sgdc", version, about)]
@@ -15,6 +19,8 @@ struct Cli {
 enum Command {
     /// Print the build's features and versions.
     Info,
+    /// Simulate the paper's simplified model: theory against simulation, claim C8.
+    Simulate(cli::simulate::SimulateArgs),
 }
 
 fn main() -> Result<()> {
@@ -26,10 +32,14 @@ fn main() -> Result<()> {
             #[cfg(feature = "torch")]
             {
                 let t = tch::Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
-                println!("libtorch: sum check {}", t.sum(tch::Kind::Float).double_value(&[]));
+                println!(
+                    "libtorch: sum check {}",
+                    t.sum(tch::Kind::Float).double_value(&[])
+                );
                 println!("cuda available: {}", tch::Cuda::is_available());
             }
         }
+        Command::Simulate(args) => cli::simulate::run(args)?,
     }
     Ok(())
 }

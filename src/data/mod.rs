@@ -4,6 +4,9 @@
 //! tensors. Every random choice (synthetic sampling, label noise, subsampling) takes an explicit
 //! generator derived from the master seed (see [`crate::rng`]).
 
+pub mod gaussian_linear;
+pub mod hypercube;
+pub mod linear_signal;
 pub mod synthetic;
 
 /// A set of examples: `n` inputs of shape `shape` (e.g. `[2]`, `[1, 28, 28]`, `[3, 32, 32]`),
