@@ -14,5 +14,7 @@ pub mod error;
 pub mod info;
 pub mod rng;
 pub mod run;
+#[path = "../theory/src/mod.rs"]
+pub mod theory;
 
 pub use error::{Error, Result};

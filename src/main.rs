@@ -19,6 +19,8 @@ enum Command {
     Info,
     /// Fetch and check the real data sets.
     Data(cli::data::DataArgs),
+    /// Simulate the paper's simplified model: theory against simulation, claim C8.
+    Simulate(cli::simulate::SimulateArgs),
 }
 
 fn main() -> Result<()> {
@@ -38,6 +40,7 @@ fn main() -> Result<()> {
                 println!("cuda available: {}", tch::Cuda::is_available());
             }
         }
+        Command::Simulate(args) => cli::simulate::run(args)?,
     }
     Ok(())
 }

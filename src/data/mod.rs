@@ -12,6 +12,9 @@ pub mod images;
 pub mod mnist;
 pub mod sinusoid;
 pub mod spec;
+pub mod gaussian_linear;
+pub mod hypercube;
+pub mod linear_signal;
 pub mod synthetic;
 pub mod toy;
 
