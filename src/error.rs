@@ -61,7 +61,11 @@ pub enum Error {
 
 impl Error {
     /// Shorthand for [`Error::InvalidParam`].
-    pub fn param(field: impl Into<String>, value: impl ToString, reason: impl Into<String>) -> Self {
+    pub fn param(
+        field: impl Into<String>,
+        value: impl ToString,
+        reason: impl Into<String>,
+    ) -> Self {
         Error::InvalidParam {
             field: field.into(),
             value: value.to_string(),

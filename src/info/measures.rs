@@ -89,8 +89,16 @@ impl Measures {
     pub fn from_table(t: &Table3, est: Estimator, unit: Unit) -> Self {
         let n = t.n();
         let h = |keep: [bool; 3]| entropy_nats(&t.marginal(keep), n, est);
-        let (hf, hl, hy) = (h([true, false, false]), h([false, true, false]), h([false, false, true]));
-        let (hfl, hfy, hly) = (h([true, true, false]), h([true, false, true]), h([false, true, true]));
+        let (hf, hl, hy) = (
+            h([true, false, false]),
+            h([false, true, false]),
+            h([false, false, true]),
+        );
+        let (hfl, hfy, hly) = (
+            h([true, true, false]),
+            h([true, false, true]),
+            h([false, true, true]),
+        );
         let hfly = entropy_nats(t.counts(), n, est);
         let s = unit.scale();
         let i_fy = hf + hy - hfy;
