@@ -1,0 +1,3 @@
+//! The subcommands of `sgdc`, one file each.
+
+pub mod measure;
