@@ -131,6 +131,7 @@ fn ten_class(c: &mut Criterion) {
     // Measures from a ready 10 x 10 x 10 table (the cost per bootstrap or null replicate).
     let t = Table3::from_counts([10; 3], (0..1000).map(|i| (i * 37 % 11) as u64).collect())
         .expect("table");
+    g.throughput(Throughput::Elements(1000));
     g.bench_function("measures_from_table_1000_cells", |b| {
         b.iter(|| Measures::from_table(black_box(&t), Estimator::Plugin, Unit::Bits).mu)
     });
