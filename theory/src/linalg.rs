@@ -65,14 +65,22 @@ impl Design {
         let mut c0 = 0;
         while c0 < dim {
             let w = BLOCK.min(dim - c0);
-            let xb = Mat::<f64>::from_fn(n, w, |i, j| f64::from(self.x[i * dim + c0 + j]));
+            // The block transposed (w x n, column-major): column i is row i's slice, so it is
+            // filled with contiguous reads and writes.
+            let mut xbt = Mat::<f64>::zeros(w, n);
+            for i in 0..n {
+                let src = &self.x[i * dim + c0..i * dim + c0 + w];
+                for (j, &v) in src.iter().enumerate() {
+                    xbt[(j, i)] = f64::from(v);
+                }
+            }
             matmul(
                 k.as_mut(),
                 BlockStructure::TriangularLower,
                 Accum::Add,
-                xb.as_ref(),
+                xbt.transpose(),
                 BlockStructure::Rectangular,
-                xb.transpose(),
+                xbt.as_ref(),
                 BlockStructure::Rectangular,
                 1.0,
                 Par::rayon(0),
@@ -157,18 +165,22 @@ pub fn lambda_max(a: &Mat<f64>, iters: usize) -> f64 {
 }
 
 /// The minimum-norm least-squares correction `Delta` with `X Delta ~ r`: the interpolating
-/// `X^T (X X^T)^{-1} r` when `dim >= n`, else `(X^T X)^{-1} X^T r`. Also returns the largest
-/// eigenvalue of the matrix that was factorised (for the gradient-descent step size).
-pub fn min_norm_correction(x: &Design, r: &[f64]) -> Result<(Vec<f64>, f64)> {
+/// `X^T (X X^T)^{-1} r` when `dim >= n`, else `(X^T X)^{-1} X^T r`. With `want_lambda`, also the
+/// largest eigenvalue of the matrix that was factorised (for the gradient-descent step size).
+pub fn min_norm_correction(
+    x: &Design,
+    r: &[f64],
+    want_lambda: bool,
+) -> Result<(Vec<f64>, Option<f64>)> {
     if x.dim >= x.n {
         let k = x.kernel();
         let alpha = spd_solve(&k, r, "the kernel X X^T")?;
-        Ok((x.mul_t(&alpha), lambda_max(&k, 100)))
+        Ok((x.mul_t(&alpha), want_lambda.then(|| lambda_max(&k, 100))))
     } else {
         let g = x.gram();
         let b = x.mul_t(r);
         let delta = spd_solve(&g, &b, "the Gram matrix X^T X")?;
-        Ok((delta, lambda_max(&g, 100)))
+        Ok((delta, want_lambda.then(|| lambda_max(&g, 100))))
     }
 }
 

@@ -288,7 +288,7 @@ impl PointSummary {
         let theory_applies = runs.iter().all(|r| {
             r.theory.exact_signal
                 && (r.dim == r.signal_dim
-                    || r.model == "gaussian-linear"
+                    || r.gaussian_extras
                     || r.delta_z_max_share <= CLT_MAX_SHARE)
         });
         let i_ly_sim = mean(&|r| r.i_ly.value);
