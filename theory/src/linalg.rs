@@ -191,8 +191,11 @@ pub struct GdReport {
     pub steps: usize,
     /// Final relative gradient norm `||X^T (X Delta - r)|| / ||X^T r||`.
     pub rel_grad: f64,
-    /// `||Delta_gd - Delta_closed|| / ||Delta_closed||` (0 when both are 0).
+    /// `||Delta_gd - Delta_closed|| / max(||Delta_closed||, 1e-9 ||r|| / sqrt(lambda_max))` (the
+    /// floor keeps a vanishing correction, as at `D = d`, from dividing by rounding noise).
     pub rel_diff: f64,
+    /// Whether the tolerance was reached within the step budget.
+    pub converged: bool,
 }
 
 /// Gradient descent on `0.5 ||X Delta - r||^2` from `Delta = 0` with step `1 / lambda_max`, until
@@ -206,9 +209,13 @@ pub fn gradient_descent(
     max_steps: usize,
 ) -> (Vec<f64>, usize, f64) {
     let mut delta = vec![0.0; x.dim];
-    let g0 = x.mul_t(r);
-    let g0n = norm(&g0).max(f64::MIN_POSITIVE);
-    if lambda_max <= 0.0 || norm(&g0) == 0.0 {
+    if lambda_max <= 0.0 {
+        return (delta, 0, 0.0);
+    }
+    // ||X^T r|| <= sqrt(lambda_max) ||r||: a gradient below 1e-12 of that bound is rounding noise
+    // (e.g. D = d, where r is orthogonal to the columns of X), so it is not divided by.
+    let g0n = norm(&x.mul_t(r)).max(1e-12 * lambda_max.sqrt() * norm(r));
+    if g0n == 0.0 {
         return (delta, 0, 0.0);
     }
     let lr = 1.0 / lambda_max;

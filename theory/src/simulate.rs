@@ -187,16 +187,18 @@ pub fn simulate(model: &dyn LinearSignal, cfg: &SimConfig) -> Result<SimResult> 
         let (dg, steps, rel_grad) =
             linalg::gradient_descent(&design, &r, lam_max, cfg.gd_tol, cfg.gd_max_steps);
         let diff: Vec<f64> = dg.iter().zip(&delta).map(|(a, b)| a - b).collect();
-        let base = linalg::norm(&delta);
-        let rel_diff = if base == 0.0 {
-            linalg::norm(&diff)
-        } else {
+        let floor = 1e-9 * linalg::norm(&r) / lam_max.sqrt().max(f64::MIN_POSITIVE);
+        let base = linalg::norm(&delta).max(floor);
+        let rel_diff = if base > 0.0 {
             linalg::norm(&diff) / base
+        } else {
+            0.0
         };
         Some(GdReport {
             steps,
             rel_grad,
             rel_diff,
+            converged: rel_grad < cfg.gd_tol,
         })
     } else {
         None
