@@ -25,3 +25,7 @@ test: setup-libtorch
 verify: setup-libtorch
     cargo build --release
     ./target/release/sgdc info
+
+# Theory simulator: the default sweep, its table, JSON, claim C8 and figure into results/theory.
+simulate:
+    cargo run --release --no-default-features -- simulate --out results/theory

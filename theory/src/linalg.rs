@@ -199,7 +199,8 @@ pub struct GdReport {
 }
 
 /// Gradient descent on `0.5 ||X Delta - r||^2` from `Delta = 0` with step `1 / lambda_max`, until
-/// the relative gradient norm falls below `tol` or `max_steps` is reached. It stays in the row
+/// the relative gradient norm falls below `tol` (or the gradient reaches rounding level, reported
+/// as converged) or `max_steps` is reached. It stays in the row
 /// space of `X` and so converges to the minimum-norm solution.
 pub fn gradient_descent(
     x: &Design,
@@ -207,29 +208,31 @@ pub fn gradient_descent(
     lambda_max: f64,
     tol: f64,
     max_steps: usize,
-) -> (Vec<f64>, usize, f64) {
+) -> (Vec<f64>, usize, f64, bool) {
     let mut delta = vec![0.0; x.dim];
     if lambda_max <= 0.0 {
-        return (delta, 0, 0.0);
+        return (delta, 0, 0.0, true);
     }
-    // ||X^T r|| <= sqrt(lambda_max) ||r||: a gradient below 1e-12 of that bound is rounding noise
-    // (e.g. D = d, where r is orthogonal to the columns of X), so it is not divided by.
-    let g0n = norm(&x.mul_t(r)).max(1e-12 * lambda_max.sqrt() * norm(r));
-    if g0n == 0.0 {
-        return (delta, 0, 0.0);
+    // ||X^T r|| <= sqrt(lambda_max) ||r||: a gradient below 1e-11 of that bound is rounding noise
+    // (e.g. D = d, where r is orthogonal to the columns of X) and counts as converged.
+    let noise = 1e-11 * lambda_max.sqrt() * norm(r);
+    let g0n = norm(&x.mul_t(r)).max(noise);
+    if g0n <= noise {
+        return (delta, 0, 0.0, true);
     }
     let lr = 1.0 / lambda_max;
     let mut rel = 1.0;
     for step in 0..max_steps {
         let resid: Vec<f64> = x.mul(&delta).iter().zip(r).map(|(a, b)| a - b).collect();
         let g = x.mul_t(&resid);
-        rel = norm(&g) / g0n;
-        if rel < tol {
-            return (delta, step, rel);
+        let gn = norm(&g);
+        rel = gn / g0n;
+        if rel < tol || gn <= noise {
+            return (delta, step, rel, true);
         }
         delta.iter_mut().zip(&g).for_each(|(d, gi)| *d -= lr * gi);
     }
-    (delta, max_steps, rel)
+    (delta, max_steps, rel, false)
 }
 
 /// Euclidean norm.

@@ -184,7 +184,7 @@ pub fn simulate(model: &dyn LinearSignal, cfg: &SimConfig) -> Result<SimResult> 
     // Phase 2: the minimum-norm correction, optionally checked by gradient descent.
     let (delta, lam_max) = linalg::min_norm_correction(&design, &r, cfg.gd_check)?;
     let gd = if let Some(lam_max) = lam_max {
-        let (dg, steps, rel_grad) =
+        let (dg, steps, rel_grad, converged) =
             linalg::gradient_descent(&design, &r, lam_max, cfg.gd_tol, cfg.gd_max_steps);
         let diff: Vec<f64> = dg.iter().zip(&delta).map(|(a, b)| a - b).collect();
         let floor = 1e-9 * linalg::norm(&r) / lam_max.sqrt().max(f64::MIN_POSITIVE);
@@ -198,7 +198,7 @@ pub fn simulate(model: &dyn LinearSignal, cfg: &SimConfig) -> Result<SimResult> 
             steps,
             rel_grad,
             rel_diff,
-            converged: rel_grad < cfg.gd_tol,
+            converged,
         })
     } else {
         None
