@@ -13,7 +13,7 @@ fn cases() -> u32 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(16)
-        .min(32)
+        .min(16)
 }
 
 fn gaussian(d: usize, dim: usize, eta: f64, seed: u64) -> GaussianLinear {

@@ -429,7 +429,7 @@ impl SweepResult {
         ));
         s.push_str("| series | n | D | d | eta | D/n | train err F | acc L | acc F | Pr[F!=L] sim | theory | a priori | z | mu sim | theory | z | I(L;Y) | mu/I(L;Y) | GD vs closed form | agree |\n");
         s.push_str(
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
         );
         for p in &self.points {
             let (zp, zm) = p.z_scores();
