@@ -12,7 +12,11 @@
 pub mod data;
 pub mod error;
 pub mod info;
+#[cfg(feature = "torch")]
+pub mod model;
 pub mod rng;
 pub mod run;
+#[cfg(feature = "torch")]
+pub mod train;
 
 pub use error::{Error, Result};
