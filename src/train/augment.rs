@@ -1,24 +1,36 @@
 //! The augmentation hook of the training loop: minibatches gathered on the host, transformed by
-//! the data module's augmentation, then moved to the device.
+//! [`crate::data::augment::pad_crop_flip`], then moved to the device.
 
 use crate::data::Task;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::model::check_torch;
 use rand_chacha::ChaCha20Rng;
 use tch::Tensor;
 
-/// Whether this build can augment (the data module's `augment` helpers are present).
-pub const AVAILABLE: bool = false;
-
-/// The minibatch of training examples `idx`, augmented with `rng`, as device tensors.
+/// The minibatch of training examples `idx`, augmented with `rng` (image by image, in batch
+/// order), as device tensors `(x, y)`.
 pub fn batch(
-    _task: &Task,
-    _idx: &[i64],
-    _rng: &mut ChaCha20Rng,
-    _device: tch::Device,
+    task: &Task,
+    idx: &[i64],
+    rng: &mut ChaCha20Rng,
+    device: tch::Device,
 ) -> Result<(Tensor, Tensor)> {
-    Err(Error::param(
-        "augment",
-        true,
-        "augmentation is not available in this build",
-    ))
+    let ex = &task.train;
+    let d = ex.dim();
+    let mut x = Vec::with_capacity(idx.len() * d);
+    let mut y = Vec::with_capacity(idx.len());
+    for &i in idx {
+        x.extend_from_slice(ex.input(i as usize));
+        y.push(ex.y[i as usize] as i64);
+    }
+    crate::data::augment::pad_crop_flip(&mut x, &ex.shape, rng)?;
+    let mut shape = vec![idx.len() as i64];
+    shape.extend(ex.shape.iter().map(|&s| s as i64));
+    let xt = check_torch("augmented batch", Tensor::from_slice(&x).f_reshape(&shape))?;
+    let xt = check_torch("augmented batch", xt.f_to_device(device))?;
+    let yt = check_torch(
+        "augmented batch",
+        Tensor::from_slice(&y).f_to_device(device),
+    )?;
+    Ok((xt, yt))
 }

@@ -4,6 +4,7 @@
 //! into a [`ValidTrainConfig`], naming the first bad field and value. Nothing downstream
 //! re-validates.
 
+use crate::data::spec::DataSpec;
 use crate::error::{Error, Result};
 use crate::model::ModelSpec;
 use serde::{Deserialize, Serialize};
@@ -16,10 +17,9 @@ pub struct TrainConfig {
     /// Optional name of the configuration (for reports).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The data set (`data::spec::DataSpec`), kept as a TOML table here and interpreted by the
-    /// data loader, so that [`crate::train::train_task`] can train on any [`crate::data::Task`].
-    #[serde(default)]
-    pub data: toml::Table,
+    /// The data set (what [`crate::train::run_config`] loads; [`crate::train::train_task`]
+    /// trains on whatever task it is given, and uses only `data.augment` from here).
+    pub data: DataSpec,
     /// The network.
     pub model: ModelSpec,
     /// SGD settings.
@@ -32,9 +32,6 @@ pub struct TrainConfig {
     /// The linear classifier L.
     #[serde(default)]
     pub linear: LinearConfig,
-    /// Augment training batches (random pad-crop and horizontal flip, image tasks only).
-    #[serde(default)]
-    pub augment: bool,
     /// Batch size for evaluating predictions (does not change results, only speed).
     #[serde(default = "default_eval_batch")]
     pub eval_batch_size: usize,
@@ -235,6 +232,7 @@ impl TrainConfig {
 
     /// Validate every field, naming the first bad one with its value.
     pub fn check(self) -> Result<ValidTrainConfig> {
+        self.data.check()?;
         self.model.check()?;
         let o = &self.optim;
         if !o.lr.is_finite() || o.lr <= 0.0 {
@@ -316,13 +314,6 @@ impl TrainConfig {
         if self.eval_batch_size == 0 {
             return Err(Error::param("eval_batch_size", 0, "must be positive"));
         }
-        if self.augment && !super::augment::AVAILABLE {
-            return Err(Error::param(
-                "augment",
-                true,
-                "augmentation is not available in this build",
-            ));
-        }
         Ok(ValidTrainConfig(self))
     }
 }
@@ -332,6 +323,9 @@ mod tests {
     use super::*;
 
     const OK: &str = r#"
+[data]
+task = "disc-sinusoid"
+
 [model]
 kind = "mlp"
 depth = 2

@@ -155,21 +155,8 @@ impl Summary {
 
 /// Load the task of `cfg.data` from `opts.data_dir` and train on it.
 pub fn run_config(cfg: &ValidTrainConfig, opts: &RunOptions) -> Result<RunOutcome> {
-    let task = load_data(&cfg.data, &opts.data_dir, opts.seed)?;
+    let task = crate::data::spec::load_task(&cfg.data, &opts.data_dir, opts.seed)?;
     train_task(&task, cfg, opts)
-}
-
-/// Interpret the `[data]` table of a configuration.
-fn load_data(data: &toml::Table, _data_dir: &Path, _seed: u64) -> Result<Task> {
-    let kind = data
-        .get("kind")
-        .map(|v| v.to_string())
-        .unwrap_or_else(|| "<missing>".into());
-    Err(Error::param(
-        "data.kind",
-        kind,
-        "data specifications are not available in this build yet",
-    ))
 }
 
 /// Train on `task` as configured, writing the run folder `opts.out`. The task may come from
@@ -463,6 +450,7 @@ fn run(
         let lr = schedule::lr_at(cfg.optim.lr, &cfg.optim.schedule, e);
         let order = permutation(n, &mut stream(opts.seed, Stream::DataOrder, e as u64));
         let mut aug_rng = cfg
+            .data
             .augment
             .then(|| stream(opts.seed, Stream::Augment, e as u64));
         let epoch_end = lp.progress.step + spe;

@@ -87,6 +87,9 @@ pub fn image_task(n: usize, seed: u64) -> Task {
 pub fn mlp_config(optim: &str, stop: &str) -> ValidTrainConfig {
     let text = format!(
         r#"
+[data]
+task = "disc-sinusoid"
+
 [model]
 kind = "mlp"
 depth = 2

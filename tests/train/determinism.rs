@@ -26,6 +26,8 @@ fn one_and_two_threads_give_the_same_hash_for_the_mlp() {
     let task = wave_task(512, 2);
     let cfg = TrainConfig::from_toml(
         r#"
+[data]
+task = "disc-sinusoid"
 [model]
 kind = "mlp"
 depth = 2
@@ -56,6 +58,8 @@ fn cnn_with_pinned_threads_is_reproducible() {
     let task = image_task(64, 4);
     let cfg = TrainConfig::from_toml(
         r#"
+[data]
+task = "disc-sinusoid"
 [model]
 kind = "cnn"
 channels = 4

@@ -51,7 +51,7 @@ fn config_file_errors_name_the_field() {
     let path = dir.path().join("bad.toml");
     std::fs::write(
         &path,
-        "[model]\nkind = \"mlp\"\ndepth = 2\nwidth = 8\n[optim]\nlr = 0.1\nbatch_size = 8\n[stop]\nepochs = 2\n[record]\nevery_epoch = 1\n",
+        "[data]\ntask = \"disc-sinusoid\"\n[model]\nkind = \"mlp\"\ndepth = 2\nwidth = 8\n[optim]\nlr = 0.1\nbatch_size = 8\n[stop]\nepochs = 2\n[record]\nevery_epoch = 1\n",
     )
     .unwrap();
     let err = TrainConfig::load(&path).unwrap_err().to_string();
@@ -61,14 +61,14 @@ fn config_file_errors_name_the_field() {
     );
     std::fs::write(
         &path,
-        "[model]\nkind = \"transformer\"\n[optim]\nlr = 0.1\nbatch_size = 8\n[stop]\nepochs = 2\n",
+        "[data]\ntask = \"disc-sinusoid\"\n[model]\nkind = \"transformer\"\n[optim]\nlr = 0.1\nbatch_size = 8\n[stop]\nepochs = 2\n",
     )
     .unwrap();
     let err = TrainConfig::load(&path).unwrap_err().to_string();
     assert!(err.contains("transformer"), "{err}");
     std::fs::write(
         &path,
-        "[model]\nkind = \"linear\"\n[optim]\nlr = 0.1\nbatch_size = 8\n[stop]\nepochs = 2\n[linear]\nl2 = -1.0\n",
+        "[data]\ntask = \"disc-sinusoid\"\n[model]\nkind = \"linear\"\n[optim]\nlr = 0.1\nbatch_size = 8\n[stop]\nepochs = 2\n[linear]\nl2 = -1.0\n",
     )
     .unwrap();
     let err = TrainConfig::load(&path)
@@ -84,7 +84,7 @@ fn unreached_linear_step_is_named() {
     let _g = lock();
     let dir = tempfile::tempdir().unwrap();
     let cfg = TrainConfig::from_toml(
-        "[model]\nkind = \"linear\"\n[optim]\nlr = 0.1\nbatch_size = 8\n[stop]\nepochs = 1\n[linear]\nfit_to = { step = 100000 }\n",
+        "[data]\ntask = \"disc-sinusoid\"\n[model]\nkind = \"linear\"\n[optim]\nlr = 0.1\nbatch_size = 8\n[stop]\nepochs = 1\n[linear]\nfit_to = { step = 100000 }\n",
         "t",
     )
     .unwrap()

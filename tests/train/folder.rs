@@ -64,7 +64,7 @@ fn reparameterisation_preserves_predictions() {
     let dir = tempfile::tempdir().unwrap();
     let task = image_task(64, 8);
     let cfg = TrainConfig::from_toml(
-        "[model]\nkind = \"cnn\"\nchannels = 4\nhidden = 16\n[optim]\nlr = 0.05\nmomentum = 0.9\nbatch_size = 16\n[stop]\nepochs = 2\n",
+        "[data]\ntask = \"disc-sinusoid\"\n[model]\nkind = \"cnn\"\nchannels = 4\nhidden = 16\n[optim]\nlr = 0.05\nmomentum = 0.9\nbatch_size = 16\n[stop]\nepochs = 2\n",
         "t",
     )
     .unwrap()
@@ -81,7 +81,7 @@ fn reparameterisation_preserves_predictions() {
     }
     let lin = dir.path().join("lin");
     let lcfg = TrainConfig::from_toml(
-        "[model]\nkind = \"linear\"\n[optim]\nlr = 0.1\nbatch_size = 8\n[stop]\nepochs = 1\n",
+        "[data]\ntask = \"disc-sinusoid\"\n[model]\nkind = \"linear\"\n[optim]\nlr = 0.1\nbatch_size = 8\n[stop]\nepochs = 1\n",
         "t",
     )
     .unwrap()
