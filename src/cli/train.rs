@@ -93,6 +93,7 @@ fn train(args: &TrainArgs) -> sgd_complexity::Result<()> {
         progress: !args.quiet,
         data_dir,
         stop_after_epochs: None,
+        save_every_secs: 30.0,
     };
     let outcome = run_config(&cfg, &opts)?;
     let last = outcome.record.checkpoints.last();

@@ -199,7 +199,7 @@ impl Net {
                         return Err(Error::param(
                             "input shape",
                             format!("{input:?}"),
-                            "too small for the CNN (needs at least 22x22 pixels)",
+                            "too small for the CNN (needs at least 26x26 pixels)",
                         ));
                     }
                 }

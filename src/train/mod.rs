@@ -60,6 +60,8 @@ pub struct RunOptions {
     /// Stop with [`Error::Interrupted`] after this many epochs, leaving a resumable run (for
     /// tests of `--resume`).
     pub stop_after_epochs: Option<usize>,
+    /// Minimum seconds between resume saves (taken at epoch ends; 0 = after every epoch).
+    pub save_every_secs: f64,
 }
 
 impl RunOptions {
@@ -74,6 +76,7 @@ impl RunOptions {
             progress: false,
             data_dir: PathBuf::from("data"),
             stop_after_epochs: None,
+            save_every_secs: 30.0,
         }
     }
 }
@@ -437,6 +440,7 @@ fn run(
     let t0 = Instant::now();
     let base_seconds = lp.progress.train_seconds;
     let stop_after = opts.stop_after_epochs;
+    let mut last_save = Instant::now();
     loop {
         let st = &lp.progress;
         let done = st.epoch >= max_epochs
@@ -503,7 +507,9 @@ fn run(
             lp.progress.checkpoints.last().map_or(0.0, |c| c.train_acc)
         ));
         lp.progress.train_seconds = base_seconds + t0.elapsed().as_secs_f64();
-        if !last {
+        let stop_now = stop_after == Some(epoch);
+        if !last && (stop_now || last_save.elapsed().as_secs_f64() >= opts.save_every_secs) {
+            last_save = Instant::now();
             resume::save(
                 dir,
                 &resume::State {
@@ -514,7 +520,7 @@ fn run(
                     momentum: sgd.buffers().into_iter().collect(),
                 },
             )?;
-            if stop_after == Some(epoch) {
+            if stop_now {
                 pb.finish_and_clear();
                 return Err(Error::Interrupted {
                     dir: dir.to_path_buf(),

@@ -45,18 +45,18 @@ pub fn wave_task(n: usize, seed: u64) -> Task {
     sample_task(&Wave, n, n, seed)
 }
 
-/// Tiny 1x22x22 images; the label says whether the left half is brighter than the right.
+/// Tiny 1x26x26 images; the label says whether the left half is brighter than the right.
 pub fn image_task(n: usize, seed: u64) -> Task {
     let mut rng = sgd_complexity::rng::stream(seed, sgd_complexity::rng::Stream::Synthetic, 0);
     let mut make = |n: usize| {
-        let d = 22 * 22;
+        let d = 26 * 26;
         let mut x = vec![0f32; n * d];
         let mut y = Vec::with_capacity(n);
         for img in x.chunks_exact_mut(d) {
             let mut left = 0.0;
             for (i, v) in img.iter_mut().enumerate() {
                 *v = rng.random_range(-1.0f32..1.0);
-                if i % 22 < 11 {
+                if i % 26 < 13 {
                     left += *v;
                 } else {
                     left -= *v;
@@ -66,7 +66,7 @@ pub fn image_task(n: usize, seed: u64) -> Task {
         }
         Examples {
             x,
-            shape: vec![1, 22, 22],
+            shape: vec![1, 26, 26],
             y,
         }
     };
