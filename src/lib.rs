@@ -18,5 +18,7 @@ pub mod rng;
 pub mod run;
 #[cfg(feature = "torch")]
 pub mod train;
+#[path = "../theory/src/mod.rs"]
+pub mod theory;
 
 pub use error::{Error, Result};

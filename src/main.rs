@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use std::process::ExitCode;
 
 mod cli;
 
@@ -17,6 +18,12 @@ struct Cli {
 enum Command {
     /// Print the build's features and versions.
     Info,
+    /// Fetch and check the real data sets.
+    Data(cli::data::DataArgs),
+    /// Simulate the paper's simplified model: theory against simulation, claim C8.
+    Simulate(cli::simulate::SimulateArgs),
+    /// Information measures of your own predictions: I(F;Y), I(F;Y|L), mu, ...
+    Measure(cli::measure::MeasureArgs),
     /// Train a network from a TOML configuration into a run folder.
     #[cfg(feature = "torch")]
     Train(cli::train::TrainArgs),
@@ -26,17 +33,40 @@ enum Command {
     BenchStep(cli::bench_step::BenchStepArgs),
 }
 
-fn main() -> Result<()> {
+fn main() -> ExitCode {
     // Reproducible MKL results (independent of the thread count) unless the user chose otherwise;
     // must happen before the first libtorch call.
     #[cfg(feature = "torch")]
     sgd_complexity::train::numerics::init_env();
     let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            // One line naming what went wrong. Bad input (a file, field or value the library
+            // rejected) is a usage error, exit status 2; anything else exits 1.
+            eprintln!("sgdc: error: {e:#}");
+            let input_error = e
+                .chain()
+                .any(|c| c.downcast_ref::<sgd_complexity::Error>().is_some());
+            ExitCode::from(if input_error { 2 } else { 1 })
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Data(args) => cli::data::run(args)?,
         #[cfg(feature = "torch")]
-        Command::Train(args) => cli::train::run(args),
+        Command::Train(args) => cli::train::run(args)?,
         #[cfg(feature = "torch")]
         Command::BenchStep(args) => cli::bench_step::run(args)?,
+        Command::Measure(args) => {
+            // Everything `measure` rejects is the user's input: one line, exit status 2.
+            if let Err(e) = cli::measure::run(&args) {
+                eprintln!("sgdc measure: error: {e:#}");
+                return Ok(ExitCode::from(2));
+            }
+        }
         Command::Info => {
             println!("sgdc {}", env!("CARGO_PKG_VERSION"));
             println!("torch feature: {}", cfg!(feature = "torch"));
@@ -50,6 +80,7 @@ fn main() -> Result<()> {
                 println!("cuda available: {}", tch::Cuda::is_available());
             }
         }
+        Command::Simulate(args) => cli::simulate::run(args)?,
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

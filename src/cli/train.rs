@@ -33,26 +33,11 @@ pub struct TrainArgs {
     pub quiet: bool,
 }
 
-/// Exit status for errors in the user's input (bad config, missing data, unusable device).
-fn is_input_error(e: &Error) -> bool {
-    matches!(
-        e,
-        Error::InvalidParam { .. }
-            | Error::BadFile { .. }
-            | Error::Io { .. }
-            | Error::LengthMismatch { .. }
-            | Error::LabelOutOfRange { .. }
-            | Error::Empty(_)
-    )
-}
-
-/// Run `sgdc train`. On failure prints the error and exits with status 2 for input errors
-/// and 1 otherwise (every file of the run folder is written atomically, so none is half-written).
-pub fn run(args: TrainArgs) {
-    if let Err(e) = train(&args) {
-        eprintln!("error: {e}");
-        std::process::exit(if is_input_error(&e) { 2 } else { 1 });
-    }
+/// Run `sgdc train`. Library errors (bad config, missing data, unusable device, divergence)
+/// reach `main` as [`Error`]s, which exits with status 2; every file of the run folder is written
+/// atomically, so none is left half-written.
+pub fn run(args: TrainArgs) -> anyhow::Result<()> {
+    Ok(train(&args)?)
 }
 
 fn train(args: &TrainArgs) -> sgd_complexity::Result<()> {
