@@ -43,3 +43,14 @@ compare-info:
 # Theory simulator: the default sweep, its table, JSON, claim C8 and figure into results/theory.
 simulate:
     cargo run --release --no-default-features -- simulate --out results/theory
+
+# Seconds per training step, sgdc against PyTorch eager (same torch 2.11, MKL_CBWR, threads).
+compare-torch: setup-libtorch
+    ./scripts/setup-torch-venv.sh
+    cargo build --release
+    MKL_CBWR=AVX2,STRICT .venv-torch/bin/python scripts/compare_torch.py --sgdc target/release/sgdc --threads 1 2
+
+# Build the CUDA binary; then run scripts/gpu-check.sh on a GPU machine.
+gpu-check: setup-libtorch
+    cargo build --release --features cuda
+    @echo "built target/release/sgdc with CUDA; on the GPU machine run: scripts/gpu-check.sh"

@@ -66,6 +66,27 @@ pub enum Error {
         /// Its exit status and error output.
         reason: String,
     },
+    /// libtorch reported an error.
+    #[error("libtorch: {0}")]
+    Torch(String),
+    /// Training produced a non-finite loss.
+    #[error("training diverged: {what} is not finite ({value}) at step {step}; lower optim.lr or check the data")]
+    NonFinite {
+        /// Which quantity.
+        what: String,
+        /// Its value.
+        value: f64,
+        /// SGD step at which it was detected.
+        step: i64,
+    },
+    /// A run stopped on request before finishing; it can be continued with `--resume`.
+    #[error("{dir}: stopped after epoch {epoch} as requested; continue with --resume")]
+    Interrupted {
+        /// The run folder.
+        dir: PathBuf,
+        /// Last completed epoch.
+        epoch: usize,
+    },
     /// An I/O error on a named file.
     #[error("{path}: {source}")]
     Io {

@@ -12,8 +12,12 @@
 pub mod data;
 pub mod error;
 pub mod info;
+#[cfg(feature = "torch")]
+pub mod model;
 pub mod rng;
 pub mod run;
+#[cfg(feature = "torch")]
+pub mod train;
 #[path = "../theory/src/mod.rs"]
 pub mod theory;
 

@@ -24,9 +24,20 @@ enum Command {
     Simulate(cli::simulate::SimulateArgs),
     /// Information measures of your own predictions: I(F;Y), I(F;Y|L), mu, ...
     Measure(cli::measure::MeasureArgs),
+    /// Train a network from a TOML configuration into a run folder.
+    #[cfg(feature = "torch")]
+    Train(cli::train::TrainArgs),
+    /// Seconds per SGD step of the trainer (for comparisons with PyTorch).
+    #[cfg(feature = "torch")]
+    #[command(hide = true)]
+    BenchStep(cli::bench_step::BenchStepArgs),
 }
 
 fn main() -> ExitCode {
+    // Reproducible MKL results (independent of the thread count) unless the user chose otherwise;
+    // must happen before the first libtorch call.
+    #[cfg(feature = "torch")]
+    sgd_complexity::train::numerics::init_env();
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(code) => code,
@@ -45,6 +56,10 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Data(args) => cli::data::run(args)?,
+        #[cfg(feature = "torch")]
+        Command::Train(args) => cli::train::run(args)?,
+        #[cfg(feature = "torch")]
+        Command::BenchStep(args) => cli::bench_step::run(args)?,
         Command::Measure(args) => {
             // Everything `measure` rejects is the user's input: one line, exit status 2.
             if let Err(e) = cli::measure::run(&args) {

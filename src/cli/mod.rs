@@ -3,3 +3,7 @@
 pub mod data;
 pub mod measure;
 pub mod simulate;
+#[cfg(feature = "torch")]
+pub mod bench_step;
+#[cfg(feature = "torch")]
+pub mod train;

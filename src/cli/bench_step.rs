@@ -1,0 +1,104 @@
+//! `sgdc bench-step` (hidden): seconds per SGD step of the trainer's own step code, for the
+//! side-by-side comparison with PyTorch eager (`scripts/compare_torch.py`).
+
+use anyhow::{Context, Result};
+use sgd_complexity::model::{ModelSpec, Net};
+use sgd_complexity::train::{numerics, sgd::Sgd};
+use std::time::Instant;
+use tch::nn::{ModuleT, VarStore};
+use tch::{Kind, Tensor};
+
+/// Arguments of `sgdc bench-step`.
+#[derive(clap::Args, Debug)]
+pub struct BenchStepArgs {
+    /// `mlp` (3072-512-512-2, batch 128) or `cnn` (the MNIST CNN, batch 64).
+    #[arg(long)]
+    pub model: String,
+    /// Timed steps per repeat.
+    #[arg(long, default_value_t = 50)]
+    pub steps: usize,
+    /// Untimed warm-up steps.
+    #[arg(long, default_value_t = 10)]
+    pub warmup: usize,
+    /// Repeats (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    pub repeats: usize,
+    /// libtorch threads.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+}
+
+/// Run the benchmark and print one JSON line.
+pub fn run(args: BenchStepArgs) -> Result<()> {
+    numerics::init_env();
+    numerics::set_threads(Some(args.threads))?;
+    numerics::set_deterministic()?;
+    let (spec, shape, batch): (ModelSpec, Vec<i64>, i64) = match args.model.as_str() {
+        "mlp" => (
+            ModelSpec::Mlp {
+                depth: 2,
+                width: 512,
+            },
+            vec![3072],
+            128,
+        ),
+        "cnn" => (
+            ModelSpec::Cnn {
+                channels: 32,
+                hidden: 2000,
+            },
+            vec![1, 28, 28],
+            64,
+        ),
+        other => anyhow::bail!("--model {other}: expected mlp or cnn"),
+    };
+    tch::manual_seed(0);
+    let vs = VarStore::new(tch::Device::Cpu);
+    let shape_u: Vec<usize> = shape.iter().map(|&s| s as usize).collect();
+    let net = Net::build(&vs.root(), &spec, &shape_u, 2).context("building the model")?;
+    let mut sgd = Sgd::new(&vs, 0.9, 5e-4);
+    let pool = 1024i64;
+    let mut full = vec![pool];
+    full.extend(&shape);
+    let x = Tensor::randn(&full, (Kind::Float, tch::Device::Cpu));
+    let y = Tensor::randint(2, [pool], (Kind::Int64, tch::Device::Cpu));
+    let order = Tensor::randperm(pool, (Kind::Int64, tch::Device::Cpu));
+    let mut k = 0i64;
+    let mut step = |sgd: &mut Sgd| -> Result<()> {
+        let start = (k * batch) % (pool - batch + 1);
+        k += 1;
+        let idx = order.narrow(0, start, batch);
+        let (xb, yb) = (x.index_select(0, &idx), y.index_select(0, &idx));
+        sgd.zero_grad();
+        let loss = net.forward_t(&xb, true).cross_entropy_for_logits(&yb);
+        loss.backward();
+        sgd.step(0.01)?;
+        Ok(())
+    };
+    for _ in 0..args.warmup {
+        step(&mut sgd)?;
+    }
+    let mut times = Vec::with_capacity(args.repeats);
+    for _ in 0..args.repeats.max(1) {
+        let t0 = Instant::now();
+        for _ in 0..args.steps.max(1) {
+            step(&mut sgd)?;
+        }
+        times.push(t0.elapsed().as_secs_f64() / args.steps.max(1) as f64);
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    println!(
+        "{}",
+        serde_json::json!({
+            "impl": "sgdc",
+            "model": args.model,
+            "batch": batch,
+            "threads": tch::get_num_threads(),
+            "mkl_cbwr": std::env::var("MKL_CBWR").unwrap_or_default(),
+            "s_per_step": median,
+            "all": times,
+        })
+    );
+    Ok(())
+}

@@ -1,0 +1,292 @@
+//! Network architectures of the paper, built as `tch` modules from a validated [`ModelSpec`].
+//!
+//! Parameter names are stable (they are the keys of `model.ot` and of the resume state):
+//!
+//! | model | parameters |
+//! |---|---|
+//! | `mlp` | `fc0` .. `fc{depth-1}` (hidden, ReLU), `out` |
+//! | `cnn` | `conv0` .. `conv3` (3x3, valid, ReLU; 2x2 max-pool after `conv0` and `conv1`), `fc` (ReLU), `out` |
+//! | `resnet20` | `stem`, `s{stage}b{block}.{bn1,conv1,bn2,conv2,short}`, `bn`, `out` (pre-activation) |
+//! | `linear` | `out` (logistic regression on the flattened input) |
+
+mod resnet;
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use tch::nn::{self, Module, ModuleT};
+use tch::Tensor;
+
+/// Which network to train. In TOML: `[model] kind = "mlp"`, `depth = 2`, `width = 100`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum ModelSpec {
+    /// Fully connected ReLU network with `depth` hidden layers of `width` units.
+    Mlp {
+        /// Number of hidden layers (0 gives a linear model).
+        depth: usize,
+        /// Units per hidden layer.
+        width: usize,
+    },
+    /// The paper's MNIST CNN: four 3x3 convolutions with `channels` filters each (valid padding,
+    /// ReLU, 2x2 max-pool after the first two), a fully connected ReLU layer of `hidden` units and
+    /// the output layer.
+    Cnn {
+        /// Filters per convolution (paper: 32).
+        #[serde(default = "default_cnn_channels")]
+        channels: usize,
+        /// Units of the fully connected hidden layer (paper: 2000).
+        #[serde(default = "default_cnn_hidden")]
+        hidden: usize,
+    },
+    /// Pre-activation ResNet-20 (three stages of three 3x3 basic blocks, `width`, 2x`width`,
+    /// 4x`width` channels; paper: 16), with batch normalisation.
+    Resnet20 {
+        /// Channels of the first stage (paper: 16).
+        #[serde(default = "default_resnet_width")]
+        width: usize,
+    },
+    /// Logistic regression on the flattened input.
+    Linear,
+}
+
+fn default_cnn_channels() -> usize {
+    32
+}
+fn default_cnn_hidden() -> usize {
+    2000
+}
+fn default_resnet_width() -> usize {
+    16
+}
+
+impl ModelSpec {
+    /// Check the sizes, naming the bad field (prefixed `model.`).
+    pub fn check(&self) -> Result<()> {
+        let positive = |field: &str, v: usize| {
+            if v == 0 {
+                Err(Error::param(
+                    format!("model.{field}"),
+                    v,
+                    "must be positive",
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        match self {
+            ModelSpec::Mlp { depth, width } => {
+                if *depth > 0 {
+                    positive("width", *width)?;
+                }
+                if *depth > 64 {
+                    return Err(Error::param("model.depth", depth, "must be at most 64"));
+                }
+                Ok(())
+            }
+            ModelSpec::Cnn { channels, hidden } => {
+                positive("channels", *channels)?;
+                positive("hidden", *hidden)
+            }
+            ModelSpec::Resnet20 { width } => positive("width", *width),
+            ModelSpec::Linear => Ok(()),
+        }
+    }
+
+    /// Short description, e.g. `mlp(depth=2,width=100)`.
+    pub fn describe(&self) -> String {
+        match self {
+            ModelSpec::Mlp { depth, width } => format!("mlp(depth={depth},width={width})"),
+            ModelSpec::Cnn { channels, hidden } => {
+                format!("cnn(channels={channels},hidden={hidden})")
+            }
+            ModelSpec::Resnet20 { width } => format!("resnet20(width={width})"),
+            ModelSpec::Linear => "linear".into(),
+        }
+    }
+}
+
+/// A built network: its layers live in the `VarStore` behind the path it was built from.
+#[derive(Debug)]
+pub enum Net {
+    /// Fully connected layers, ReLU between them.
+    Mlp {
+        /// Hidden layers.
+        hidden: Vec<nn::Linear>,
+        /// Output layer.
+        out: nn::Linear,
+    },
+    /// The paper's MNIST CNN.
+    Cnn {
+        /// The four convolutions.
+        convs: Vec<nn::Conv2D>,
+        /// Fully connected hidden layer.
+        fc: nn::Linear,
+        /// Output layer.
+        out: nn::Linear,
+    },
+    /// Pre-activation ResNet-20.
+    Resnet(resnet::PreActResNet),
+}
+
+fn torch_err(context: &str, e: tch::TchError) -> Error {
+    Error::Torch(format!("{context}: {e}"))
+}
+
+fn linear(vs: nn::Path, i: usize, o: usize) -> nn::Linear {
+    nn::linear(vs, i as i64, o as i64, Default::default())
+}
+
+/// A 3x3 valid convolution initialised as PyTorch does (Kaiming-uniform weights, uniform bias
+/// with bound 1/sqrt(fan_in)).
+fn conv3x3(vs: nn::Path, i: usize, o: usize) -> nn::Conv2D {
+    let bound = 1.0 / ((i * 9) as f64).sqrt();
+    let cfg = nn::ConvConfig {
+        bs_init: nn::Init::Uniform {
+            lo: -bound,
+            up: bound,
+        },
+        ..Default::default()
+    };
+    nn::conv2d(vs, i as i64, o as i64, 3, cfg)
+}
+
+impl Net {
+    /// Build `spec` for inputs of shape `input` (one example, e.g. `[784]` or `[1, 28, 28]`) and
+    /// `classes` outputs, creating its variables under `vs`. Weights are drawn from libtorch's
+    /// global generator: seed it first (the trainer does, from [`crate::rng::Stream::Init`]).
+    pub fn build(vs: &nn::Path, spec: &ModelSpec, input: &[usize], classes: usize) -> Result<Net> {
+        spec.check()?;
+        let dim: usize = input.iter().product();
+        if dim == 0 {
+            return Err(Error::param(
+                "input shape",
+                format!("{input:?}"),
+                "is empty",
+            ));
+        }
+        match spec {
+            ModelSpec::Mlp { depth, width } => {
+                let mut hidden = Vec::with_capacity(*depth);
+                let mut fan_in = dim;
+                for i in 0..*depth {
+                    hidden.push(linear(vs / format!("fc{i}"), fan_in, *width));
+                    fan_in = *width;
+                }
+                Ok(Net::Mlp {
+                    hidden,
+                    out: linear(vs / "out", fan_in, classes),
+                })
+            }
+            ModelSpec::Linear => Ok(Net::Mlp {
+                hidden: Vec::new(),
+                out: linear(vs / "out", dim, classes),
+            }),
+            ModelSpec::Cnn { channels, hidden } => {
+                let (c, h, w) = image_shape(input, "cnn")?;
+                let mut convs = Vec::with_capacity(4);
+                let mut cin = c;
+                let (mut hh, mut ww) = (h as i64, w as i64);
+                for i in 0..4 {
+                    convs.push(conv3x3(vs / format!("conv{i}"), cin, *channels));
+                    cin = *channels;
+                    hh -= 2;
+                    ww -= 2;
+                    if i < 2 {
+                        hh /= 2;
+                        ww /= 2;
+                    }
+                    if hh < 1 || ww < 1 {
+                        return Err(Error::param(
+                            "input shape",
+                            format!("{input:?}"),
+                            "too small for the CNN (needs at least 26x26 pixels)",
+                        ));
+                    }
+                }
+                let flat = (*channels as i64 * hh * ww) as usize;
+                Ok(Net::Cnn {
+                    convs,
+                    fc: linear(vs / "fc", flat, *hidden),
+                    out: linear(vs / "out", *hidden, classes),
+                })
+            }
+            ModelSpec::Resnet20 { width } => {
+                let (c, _, _) = image_shape(input, "resnet20")?;
+                Ok(Net::Resnet(resnet::PreActResNet::new(
+                    vs, c, *width, classes,
+                )))
+            }
+        }
+    }
+
+    /// Logits for a batch `xs` of shape `[batch, input...]`.
+    pub fn logits(&self, xs: &Tensor, train: bool) -> Tensor {
+        self.forward_t(xs, train)
+    }
+
+    /// Names of the (producer, consumer) layer pairs joined by a ReLU, whose hidden units can be
+    /// rescaled or permuted without changing the function (see [`crate::train::reparam`]).
+    /// Producer weights have units along dimension 0, consumer weights along dimension 1.
+    pub fn relu_joints(&self) -> Vec<(String, String)> {
+        match self {
+            Net::Mlp { hidden, .. } => (0..hidden.len())
+                .map(|i| {
+                    let next = if i + 1 < hidden.len() {
+                        format!("fc{}", i + 1)
+                    } else {
+                        "out".to_string()
+                    };
+                    (format!("fc{i}"), next)
+                })
+                .collect(),
+            Net::Cnn { .. } => vec![
+                ("conv0".into(), "conv1".into()),
+                ("conv1".into(), "conv2".into()),
+                ("conv2".into(), "conv3".into()),
+                ("fc".into(), "out".into()),
+            ],
+            Net::Resnet(_) => Vec::new(),
+        }
+    }
+}
+
+fn image_shape(input: &[usize], model: &str) -> Result<(usize, usize, usize)> {
+    match input {
+        [c, h, w] => Ok((*c, *h, *w)),
+        _ => Err(Error::param(
+            "input shape",
+            format!("{input:?}"),
+            format!("{model} needs image inputs [channels, height, width]"),
+        )),
+    }
+}
+
+impl ModuleT for Net {
+    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
+        match self {
+            Net::Mlp { hidden, out } => {
+                let mut h = xs.flatten(1, -1);
+                for l in hidden {
+                    h = l.forward(&h).relu();
+                }
+                out.forward(&h)
+            }
+            Net::Cnn { convs, fc, out } => {
+                let mut h = xs.shallow_clone();
+                for (i, c) in convs.iter().enumerate() {
+                    h = c.forward(&h).relu();
+                    if i < 2 {
+                        h = h.max_pool2d_default(2);
+                    }
+                }
+                out.forward(&fc.forward(&h.flatten(1, -1)).relu())
+            }
+            Net::Resnet(r) => r.forward_t(xs, train),
+        }
+    }
+}
+
+/// Check that a tensor operation succeeded, naming what was being done.
+pub(crate) fn check_torch<T>(context: &str, r: std::result::Result<T, tch::TchError>) -> Result<T> {
+    r.map_err(|e| torch_err(context, e))
+}

@@ -1,0 +1,394 @@
+//! The training configuration (`config.toml` of a run) and its validation.
+//!
+//! A [`TrainConfig`] is read from TOML with unknown fields rejected; [`TrainConfig::check`] turns it
+//! into a [`ValidTrainConfig`], naming the first bad field and value. Nothing downstream
+//! re-validates.
+
+use crate::data::spec::DataSpec;
+use crate::error::{Error, Result};
+use crate::model::ModelSpec;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// A training configuration as written in TOML.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Optional name of the configuration (for reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The data set (what [`crate::train::run_config`] loads; [`crate::train::train_task`]
+    /// trains on whatever task it is given, and uses only `data.augment` from here).
+    pub data: DataSpec,
+    /// The network.
+    pub model: ModelSpec,
+    /// SGD settings.
+    pub optim: OptimConfig,
+    /// When to stop.
+    pub stop: StopConfig,
+    /// When to record predictions.
+    #[serde(default)]
+    pub record: RecordConfig,
+    /// The linear classifier L.
+    #[serde(default)]
+    pub linear: LinearConfig,
+    /// Batch size for evaluating predictions (does not change results, only speed).
+    #[serde(default = "default_eval_batch")]
+    pub eval_batch_size: usize,
+}
+
+fn default_eval_batch() -> usize {
+    256
+}
+
+/// `[optim]`: SGD with momentum and weight decay (PyTorch's `torch.optim.SGD` semantics).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptimConfig {
+    /// Learning rate.
+    pub lr: f64,
+    /// Momentum (0 = plain SGD).
+    #[serde(default)]
+    pub momentum: f64,
+    /// L2 weight decay added to the gradient.
+    #[serde(default)]
+    pub weight_decay: f64,
+    /// Minibatch size.
+    pub batch_size: usize,
+    /// Learning-rate schedule.
+    #[serde(default)]
+    pub schedule: LrSchedule,
+}
+
+/// Learning-rate schedule over epochs.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum LrSchedule {
+    /// The same rate throughout.
+    #[default]
+    Constant,
+    /// Multiply the rate by `gamma` at the start of each epoch listed in `milestones`.
+    Step {
+        /// Epochs (0-based) from which the rate is multiplied by `gamma`, ascending.
+        milestones: Vec<usize>,
+        /// Factor per milestone.
+        gamma: f64,
+    },
+}
+
+/// `[stop]`: a fixed number of epochs, or until the training set is fitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopConfig {
+    /// Number of epochs; with `until_fit`, the maximum.
+    pub epochs: usize,
+    /// Stop `extra_epochs` epochs after the first epoch that ends with 100% training accuracy
+    /// (on the labels as trained on, noise included).
+    #[serde(default)]
+    pub until_fit: bool,
+    /// Epochs to continue after the fit (with `until_fit`).
+    #[serde(default)]
+    pub extra_epochs: usize,
+}
+
+/// `[record]`: the checkpoints at which predictions of F_t are recorded. Step 0 and the final
+/// step are always recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordConfig {
+    /// Number of log-spaced checkpoints between step 1 and `log_epochs` epochs.
+    #[serde(default = "default_log_points")]
+    pub log_points: usize,
+    /// Span of the log-spaced checkpoints, in epochs.
+    #[serde(default = "default_log_epochs")]
+    pub log_epochs: f64,
+    /// Record at the end of every `every_epochs`-th epoch (0 = never).
+    #[serde(default = "default_every")]
+    pub every_epochs: usize,
+    /// Further SGD steps to record.
+    #[serde(default)]
+    pub steps: Vec<i64>,
+}
+
+fn default_log_points() -> usize {
+    30
+}
+fn default_log_epochs() -> f64 {
+    2.0
+}
+fn default_every() -> usize {
+    1
+}
+
+impl Default for RecordConfig {
+    fn default() -> Self {
+        RecordConfig {
+            log_points: default_log_points(),
+            log_epochs: default_log_epochs(),
+            every_epochs: default_every(),
+            steps: Vec::new(),
+        }
+    }
+}
+
+/// What the linear classifier L is fitted to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinearTarget {
+    /// The training labels as trained on (noise included): `fit_to = "labels"`.
+    #[default]
+    Labels,
+    /// The final network's training-set predictions: `fit_to = "final"`.
+    Final,
+    /// The network's training-set predictions at an SGD step (recorded automatically):
+    /// `fit_to = { step = 500 }`.
+    Step(i64),
+}
+
+/// `[linear]`: L2-regularised logistic regression, fitted by deterministic full-batch
+/// accelerated gradient descent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinearConfig {
+    /// Training targets of L.
+    #[serde(default)]
+    pub fit_to: LinearTarget,
+    /// L2 penalty on the weights (not the bias); makes the optimum unique.
+    #[serde(default = "default_l2")]
+    pub l2: f64,
+    /// Maximum number of full-batch iterations.
+    #[serde(default = "default_max_iter")]
+    pub max_iter: usize,
+    /// Stop when the gradient norm falls below this.
+    #[serde(default = "default_tol")]
+    pub tol: f64,
+}
+
+fn default_l2() -> f64 {
+    1e-4
+}
+fn default_max_iter() -> usize {
+    2000
+}
+fn default_tol() -> f64 {
+    1e-5
+}
+
+impl Default for LinearConfig {
+    fn default() -> Self {
+        LinearConfig {
+            fit_to: LinearTarget::default(),
+            l2: default_l2(),
+            max_iter: default_max_iter(),
+            tol: default_tol(),
+        }
+    }
+}
+
+/// A configuration that passed [`TrainConfig::check`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidTrainConfig(TrainConfig);
+
+impl ValidTrainConfig {
+    /// The checked configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.0
+    }
+
+    /// The configuration as TOML (what `config.toml` of a run holds).
+    pub fn to_toml(&self) -> Result<String> {
+        toml::to_string(&self.0).map_err(|e| Error::param("config", "<in memory>", e.to_string()))
+    }
+}
+
+impl std::ops::Deref for ValidTrainConfig {
+    type Target = TrainConfig;
+    fn deref(&self) -> &TrainConfig {
+        &self.0
+    }
+}
+
+fn finite_nonneg(field: &str, v: f64) -> Result<()> {
+    if !v.is_finite() || v < 0.0 {
+        return Err(Error::param(field, v, "must be a finite number >= 0"));
+    }
+    Ok(())
+}
+
+impl TrainConfig {
+    /// Parse TOML text; `origin` names the source in errors (e.g. the file name).
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|e| Error::BadFile {
+            path: origin.into(),
+            reason: e.to_string().trim().replace('\n', " "),
+        })
+    }
+
+    /// Read and parse a TOML file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Validate every field, naming the first bad one with its value.
+    pub fn check(self) -> Result<ValidTrainConfig> {
+        self.data.check()?;
+        self.model.check()?;
+        let o = &self.optim;
+        if !o.lr.is_finite() || o.lr <= 0.0 {
+            return Err(Error::param(
+                "optim.lr",
+                o.lr,
+                "must be a finite number > 0",
+            ));
+        }
+        finite_nonneg("optim.momentum", o.momentum)?;
+        if o.momentum >= 1.0 {
+            return Err(Error::param("optim.momentum", o.momentum, "must be < 1"));
+        }
+        finite_nonneg("optim.weight_decay", o.weight_decay)?;
+        if o.batch_size == 0 {
+            return Err(Error::param("optim.batch_size", 0, "must be positive"));
+        }
+        if let LrSchedule::Step { milestones, gamma } = &o.schedule {
+            if !gamma.is_finite() || *gamma <= 0.0 {
+                return Err(Error::param(
+                    "optim.schedule.gamma",
+                    gamma,
+                    "must be a finite number > 0",
+                ));
+            }
+            if milestones.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(Error::param(
+                    "optim.schedule.milestones",
+                    format!("{milestones:?}"),
+                    "must be strictly ascending",
+                ));
+            }
+        }
+        if self.stop.epochs == 0 {
+            return Err(Error::param("stop.epochs", 0, "must be positive"));
+        }
+        if !self.stop.until_fit && self.stop.extra_epochs > 0 {
+            return Err(Error::param(
+                "stop.extra_epochs",
+                self.stop.extra_epochs,
+                "only applies with stop.until_fit = true",
+            ));
+        }
+        let r = &self.record;
+        if !r.log_epochs.is_finite() || r.log_epochs <= 0.0 {
+            return Err(Error::param(
+                "record.log_epochs",
+                r.log_epochs,
+                "must be a finite number > 0",
+            ));
+        }
+        if r.log_points > 10_000 {
+            return Err(Error::param(
+                "record.log_points",
+                r.log_points,
+                "must be at most 10000",
+            ));
+        }
+        if let Some(s) = r.steps.iter().find(|&&s| s < 0) {
+            return Err(Error::param("record.steps", s, "steps must be >= 0"));
+        }
+        let l = &self.linear;
+        if !l.l2.is_finite() || l.l2 <= 0.0 {
+            return Err(Error::param(
+                "linear.l2",
+                l.l2,
+                "must be a finite number > 0",
+            ));
+        }
+        if l.max_iter == 0 {
+            return Err(Error::param("linear.max_iter", 0, "must be positive"));
+        }
+        finite_nonneg("linear.tol", l.tol)?;
+        if let LinearTarget::Step(s) = l.fit_to {
+            if s < 0 {
+                return Err(Error::param("linear.fit_to.step", s, "must be >= 0"));
+            }
+        }
+        if self.eval_batch_size == 0 {
+            return Err(Error::param("eval_batch_size", 0, "must be positive"));
+        }
+        Ok(ValidTrainConfig(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OK: &str = r#"
+[data]
+task = "disc-sinusoid"
+
+[model]
+kind = "mlp"
+depth = 2
+width = 100
+
+[optim]
+lr = 0.1
+momentum = 0.9
+batch_size = 32
+
+[stop]
+epochs = 3
+"#;
+
+    #[test]
+    fn minimal_config_parses_with_defaults() {
+        let c = TrainConfig::from_toml(OK, "t.toml")
+            .unwrap()
+            .check()
+            .unwrap();
+        assert_eq!(c.record.every_epochs, 1);
+        assert_eq!(c.linear.fit_to, LinearTarget::Labels);
+        assert_eq!(c.optim.schedule, LrSchedule::Constant);
+        let back = TrainConfig::from_toml(&c.to_toml().unwrap(), "x").unwrap();
+        assert_eq!(&back, c.config());
+    }
+
+    #[test]
+    fn unknown_field_is_named() {
+        let text = OK.replace("momentum = 0.9", "momentun = 0.9");
+        let err = TrainConfig::from_toml(&text, "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("momentun") && err.contains("t.toml"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_field_and_value() {
+        for (from, to, field, value) in [
+            ("lr = 0.1", "lr = -0.5", "optim.lr", "-0.5"),
+            ("batch_size = 32", "batch_size = 0", "optim.batch_size", "0"),
+            ("epochs = 3", "epochs = 0", "stop.epochs", "0"),
+            ("width = 100", "width = 0", "model.width", "0"),
+            ("momentum = 0.9", "momentum = 1.5", "optim.momentum", "1.5"),
+        ] {
+            let text = OK.replace(from, to);
+            let err = TrainConfig::from_toml(&text, "t.toml")
+                .unwrap()
+                .check()
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(field) && err.contains(value), "{err}");
+        }
+    }
+
+    #[test]
+    fn linear_target_forms_parse() {
+        for (text, want) in [
+            ("fit_to = \"final\"", LinearTarget::Final),
+            ("fit_to = { step = 40 }", LinearTarget::Step(40)),
+        ] {
+            let c = TrainConfig::from_toml(&format!("{OK}\n[linear]\n{text}\n"), "t").unwrap();
+            assert_eq!(c.linear.fit_to, want);
+        }
+    }
+}

@@ -1,0 +1,677 @@
+//! The deterministic trainer: SGD on a [`Task`], recording hard predictions of F_t at
+//! checkpoints, then fitting the linear classifier L, into a run folder (see [`crate::run`]).
+//!
+//! Every random choice comes from the master seed: weights from [`Stream::Init`] (seeding
+//! libtorch's generator before the network is built, on the CPU, so CPU and CUDA runs start from
+//! the same weights), the data order of epoch `e` from [`Stream::DataOrder`] index `e`,
+//! augmentation of epoch `e` from [`Stream::Augment`] index `e`. A run is a function of the
+//! configuration, the task, the seed, the device and (for convolutions on the CPU) the thread
+//! count, all recorded in the manifest.
+
+pub mod augment;
+pub mod config;
+pub mod eval;
+pub mod linear;
+pub mod numerics;
+pub mod reparam;
+pub mod resume;
+pub mod schedule;
+pub mod sgd;
+
+pub use config::{
+    LinearConfig, LinearTarget, LrSchedule, OptimConfig, RecordConfig, StopConfig, TrainConfig,
+    ValidTrainConfig,
+};
+pub use numerics::Device;
+pub use reparam::{predict, reparameterised_predictions, Reparam};
+
+use crate::data::Task;
+use crate::error::{Error, Result};
+use crate::model::{check_torch, Net};
+use crate::rng::{derived_seed, stream, Stream};
+use crate::run::{atomic::write_atomic, git_state, Checkpoint, Manifest, RunRecord, RunStatus};
+use eval::{evaluate, DeviceSet};
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use tch::nn::{ModuleT, VarStore};
+use tch::{Kind, Tensor};
+
+/// How to run a configuration (everything that is not part of the configuration itself).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOptions {
+    /// The run folder.
+    pub out: PathBuf,
+    /// Master seed.
+    pub seed: u64,
+    /// Compute device.
+    pub device: Device,
+    /// libtorch intra-op threads (`None`: libtorch's default). Convolutions on the CPU give
+    /// thread-count-dependent results, so pin this for reproducible CNN runs.
+    pub threads: Option<usize>,
+    /// Continue the run in `out` from its last saved epoch (or return it if complete).
+    pub resume: bool,
+    /// Show a progress bar.
+    pub progress: bool,
+    /// Where real data sets live.
+    pub data_dir: PathBuf,
+    /// Stop with [`Error::Interrupted`] after this many epochs, leaving a resumable run (for
+    /// tests of `--resume`).
+    pub stop_after_epochs: Option<usize>,
+    /// Minimum seconds between resume saves (taken at epoch ends; 0 = after every epoch).
+    pub save_every_secs: f64,
+}
+
+impl RunOptions {
+    /// Defaults: CPU, libtorch's thread count, no resume, no progress bar, `data/`.
+    pub fn new(out: impl Into<PathBuf>, seed: u64) -> Self {
+        RunOptions {
+            out: out.into(),
+            seed,
+            device: Device::Cpu,
+            threads: None,
+            resume: false,
+            progress: false,
+            data_dir: PathBuf::from("data"),
+            stop_after_epochs: None,
+            save_every_secs: 30.0,
+        }
+    }
+}
+
+/// A finished run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOutcome {
+    /// Everything recorded (as saved in the run folder).
+    pub record: RunRecord,
+    /// The manifest (status `complete`).
+    pub manifest: Manifest,
+    /// The run folder.
+    pub dir: PathBuf,
+}
+
+/// `summary.json` of a run folder: what the network is and how training went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Task name.
+    pub task: String,
+    /// Shape of one input.
+    pub input_shape: Vec<usize>,
+    /// Number of classes.
+    pub classes: usize,
+    /// Training-set size.
+    pub n_train: usize,
+    /// Test-set size.
+    pub n_test: usize,
+    /// Epochs trained.
+    pub epochs: usize,
+    /// SGD steps taken.
+    pub steps: i64,
+    /// Steps per epoch.
+    pub steps_per_epoch: i64,
+    /// First epoch that ended with 100% training accuracy, if any (checked with `until_fit`).
+    pub fit_epoch: Option<usize>,
+    /// Final training accuracy (labels as trained on).
+    pub final_train_acc: f64,
+    /// Final test accuracy.
+    pub final_test_acc: f64,
+    /// Seconds spent evaluating checkpoints (part of the training seconds).
+    pub record_seconds: f64,
+    /// Seconds spent training, checkpoints included (as in the manifest).
+    pub train_seconds: f64,
+    /// The linear classifier L: iterations, final loss and gradient norm, convergence.
+    pub linear: LinearSummary,
+}
+
+/// How the fit of L went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinearSummary {
+    /// What L was fitted to.
+    pub fit_to: LinearTarget,
+    /// L-BFGS iterations.
+    pub iterations: usize,
+    /// Final objective.
+    pub loss: f64,
+    /// Final gradient norm.
+    pub grad_norm: f64,
+    /// Whether the gradient norm reached the tolerance.
+    pub converged: bool,
+    /// Training accuracy of L against its targets.
+    pub train_acc: f64,
+    /// Test accuracy of L.
+    pub test_acc: f64,
+}
+
+impl Summary {
+    /// Read `dir/summary.json`.
+    pub fn load(dir: &Path) -> Result<Self> {
+        let path = dir.join("summary.json");
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::BadFile {
+            path,
+            reason: format!("invalid summary: {e}"),
+        })
+    }
+}
+
+/// Load the task of `cfg.data` from `opts.data_dir` and train on it.
+pub fn run_config(cfg: &ValidTrainConfig, opts: &RunOptions) -> Result<RunOutcome> {
+    let task = crate::data::spec::load_task(&cfg.data, &opts.data_dir, opts.seed)?;
+    train_task(&task, cfg, opts)
+}
+
+/// Train on `task` as configured, writing the run folder `opts.out`. The task may come from
+/// anywhere (a data loader, a synthetic model, another network's predictions).
+pub fn train_task(task: &Task, cfg: &ValidTrainConfig, opts: &RunOptions) -> Result<RunOutcome> {
+    numerics::init_env();
+    let dir = opts.out.clone();
+    if dir.join("manifest.json").exists() {
+        if !opts.resume {
+            return Err(Error::param(
+                "out",
+                dir.display(),
+                "already holds a run; pass --resume to continue it or choose another folder",
+            ));
+        }
+        let manifest = Manifest::load(&dir)?;
+        if manifest.status == RunStatus::Complete {
+            let record = RunRecord::load(&dir)?;
+            return Ok(RunOutcome {
+                record,
+                manifest,
+                dir,
+            });
+        }
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let (git_commit, git_dirty) = git_state();
+    let mut manifest = Manifest {
+        sgdc_version: env!("CARGO_PKG_VERSION").into(),
+        status: RunStatus::Running,
+        seed: opts.seed,
+        derived_seeds: derived_seeds(opts.seed),
+        config: serde_json::to_value(cfg.config())
+            .map_err(|e| Error::param("config", "<in memory>", e.to_string()))?,
+        versions: numerics::versions(),
+        device: opts.device.to_string(),
+        threads: 0,
+        numerics: BTreeMap::new(),
+        git_commit,
+        git_dirty,
+        prediction_hash: None,
+        train_seconds: None,
+        error: None,
+    };
+    match run(task, cfg, opts, &dir, &mut manifest) {
+        Ok(outcome) => Ok(outcome),
+        Err(e @ Error::Interrupted { .. }) => Err(e),
+        Err(e) => {
+            manifest.status = RunStatus::Failed;
+            manifest.error = Some(e.to_string());
+            // Best effort: the original error matters more than a failure to record it.
+            let _ = manifest.save(&dir);
+            Err(e)
+        }
+    }
+}
+
+fn derived_seeds(seed: u64) -> BTreeMap<String, u64> {
+    BTreeMap::from([
+        ("init".into(), derived_seed(seed, Stream::Init, 0)),
+        (
+            "data_order.epoch0".into(),
+            derived_seed(seed, Stream::DataOrder, 0),
+        ),
+        (
+            "augment.epoch0".into(),
+            derived_seed(seed, Stream::Augment, 0),
+        ),
+    ])
+}
+
+/// A fingerprint of the configuration, the seed and the task, which a resumed run must match.
+fn run_fingerprint(cfg: &ValidTrainConfig, seed: u64, task: &Task) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(cfg.to_toml()?.as_bytes());
+    h.update(seed.to_le_bytes());
+    h.update(task.name.as_bytes());
+    for ex in [&task.train, &task.test] {
+        h.update((ex.len() as u64).to_le_bytes());
+        h.update(&ex.y);
+        for v in ex.x.iter().step_by(97) {
+            h.update(v.to_le_bytes());
+        }
+    }
+    Ok(format!("{:x}", h.finalize()))
+}
+
+fn check_task(task: &Task) -> Result<()> {
+    if task.train.shape != task.test.shape {
+        return Err(Error::param(
+            "task",
+            &task.name,
+            format!(
+                "train inputs have shape {:?} but test inputs {:?}",
+                task.train.shape, task.test.shape
+            ),
+        ));
+    }
+    if task.classes != 2 {
+        return Err(Error::param(
+            "task.classes",
+            task.classes,
+            "the trainer records binary tasks only (2 classes)",
+        ));
+    }
+    for (what, y) in [
+        ("training labels", &task.train.y),
+        ("test labels", &task.test.y),
+        ("clean training labels", &task.train_clean),
+    ] {
+        if let Some((i, &v)) = y
+            .iter()
+            .enumerate()
+            .find(|(_, &v)| v as usize >= task.classes)
+        {
+            return Err(Error::LabelOutOfRange {
+                what: what.into(),
+                value: v as i64,
+                index: i,
+                size: task.classes,
+            });
+        }
+    }
+    if task.train_clean.len() != task.train.len() {
+        return Err(Error::LengthMismatch {
+            what: "clean training labels".into(),
+            got: task.train_clean.len(),
+            expected: task.train.len(),
+        });
+    }
+    Ok(())
+}
+
+/// A uniformly random permutation of `0..n` (Fisher-Yates) from `rng`.
+pub fn permutation(n: usize, rng: &mut rand_chacha::ChaCha20Rng) -> Vec<i64> {
+    let mut p: Vec<i64> = (0..n as i64).collect();
+    for i in (1..n).rev() {
+        let j = rng.random_range(0..=i);
+        p.swap(i, j);
+    }
+    p
+}
+
+/// The training loop's mutable state.
+struct Loop<'a> {
+    cfg: &'a ValidTrainConfig,
+    net: Net,
+    train: DeviceSet,
+    test: DeviceSet,
+    progress: resume::Progress,
+    pred_test: Vec<u8>,
+    pred_train: Vec<u8>,
+    record_seconds: f64,
+}
+
+impl Loop<'_> {
+    /// Evaluate on both sets and append a checkpoint at the current step.
+    fn record(&mut self, spe: i64) -> Result<()> {
+        let t0 = Instant::now();
+        let step = self.progress.step;
+        let bs = self.cfg.eval_batch_size;
+        let tr = evaluate(&self.net, &self.train, bs)?;
+        let te = evaluate(&self.net, &self.test, bs)?;
+        for (what, v) in [("training loss", tr.loss), ("test loss", te.loss)] {
+            if !v.is_finite() {
+                return Err(Error::NonFinite {
+                    what: what.into(),
+                    value: v,
+                    step,
+                });
+            }
+        }
+        self.progress.checkpoints.push(Checkpoint {
+            index: self.progress.checkpoints.len(),
+            step,
+            epoch: step as f64 / spe as f64,
+            train_acc: tr.acc,
+            test_acc: te.acc,
+            train_loss: tr.loss,
+            test_loss: te.loss,
+        });
+        self.pred_train.extend_from_slice(&tr.pred);
+        self.pred_test.extend_from_slice(&te.pred);
+        self.record_seconds += t0.elapsed().as_secs_f64();
+        Ok(())
+    }
+
+    fn last_recorded_step(&self) -> Option<i64> {
+        self.progress.checkpoints.last().map(|c| c.step)
+    }
+}
+
+fn run(
+    task: &Task,
+    cfg: &ValidTrainConfig,
+    opts: &RunOptions,
+    dir: &Path,
+    manifest: &mut Manifest,
+) -> Result<RunOutcome> {
+    check_task(task)?;
+    let threads = numerics::set_threads(opts.threads)?;
+    numerics::set_deterministic()?;
+    let device = opts.device.tch()?;
+    manifest.threads = threads;
+    manifest.device = opts.device.describe();
+    manifest.numerics = numerics::settings();
+    let fingerprint = run_fingerprint(cfg, opts.seed, task)?;
+    write_atomic(&dir.join("config.toml"), cfg.to_toml()?.as_bytes())?;
+    manifest.save(dir)?;
+
+    // Build on the CPU from the Init stream, then move: the same weights on every device.
+    tch::manual_seed(derived_seed(opts.seed, Stream::Init, 0) as i64);
+    let mut vs = VarStore::new(tch::Device::Cpu);
+    let net = Net::build(&vs.root(), &cfg.model, &task.train.shape, task.classes)?;
+    vs.set_device(device);
+    let mut sgd = sgd::Sgd::new(&vs, cfg.optim.momentum, cfg.optim.weight_decay);
+    let train = DeviceSet::new(&task.train, device, "training set")?;
+    let test = DeviceSet::new(&task.test, device, "test set")?;
+    let n = train.len();
+    let bs = cfg.optim.batch_size;
+    let spe = schedule::steps_per_epoch(n, bs);
+    let fixed = schedule::fixed_steps(cfg, spe);
+
+    let saved = if opts.resume {
+        resume::latest(dir)?.map(|p| resume::load(&p)).transpose()?
+    } else {
+        None
+    };
+    let mut lp = Loop {
+        cfg,
+        net,
+        train,
+        test,
+        progress: resume::Progress {
+            epoch: 0,
+            step: 0,
+            fit_epoch: None,
+            checkpoints: Vec::new(),
+            train_seconds: 0.0,
+            config_hash: fingerprint.clone(),
+            seed: opts.seed,
+        },
+        pred_test: Vec::new(),
+        pred_train: Vec::new(),
+        record_seconds: 0.0,
+    };
+    if let Some(state) = saved {
+        if state.progress.config_hash != fingerprint {
+            return Err(Error::param(
+                "resume",
+                dir.display(),
+                "the saved run used a different configuration, seed or data set",
+            ));
+        }
+        let mut vars = vs.variables();
+        tch::no_grad(|| -> Result<()> {
+            for (name, t) in vars.iter_mut() {
+                let src = state.vars.get(name).ok_or_else(|| Error::BadFile {
+                    path: dir.join("resume"),
+                    reason: format!("saved state lacks variable {name}"),
+                })?;
+                check_torch("resume", t.f_copy_(src))?;
+            }
+            Ok(())
+        })?;
+        sgd.set_buffers(&state.momentum)?;
+        lp.progress = state.progress;
+        lp.pred_test = state.pred_test;
+        lp.pred_train = state.pred_train;
+    } else {
+        lp.record(spe)?;
+    }
+
+    let max_epochs = cfg.stop.epochs;
+    let pb = progress_bar(opts.progress, max_epochs as u64 * spe as u64);
+    pb.set_position(lp.progress.step as u64);
+    let t0 = Instant::now();
+    let base_seconds = lp.progress.train_seconds;
+    let stop_after = opts.stop_after_epochs;
+    let mut last_save = Instant::now();
+    loop {
+        let st = &lp.progress;
+        let done = st.epoch >= max_epochs
+            || st
+                .fit_epoch
+                .is_some_and(|fe| st.epoch >= fe + cfg.stop.extra_epochs);
+        if done {
+            break;
+        }
+        let e = st.epoch;
+        let lr = schedule::lr_at(cfg.optim.lr, &cfg.optim.schedule, e);
+        let order = permutation(n, &mut stream(opts.seed, Stream::DataOrder, e as u64));
+        let mut aug_rng = cfg
+            .data
+            .augment
+            .then(|| stream(opts.seed, Stream::Augment, e as u64));
+        let epoch_end = lp.progress.step + spe;
+        let mut loss_sum = Tensor::zeros([], (Kind::Float, device));
+        for chunk in order.chunks(bs) {
+            let (xb, yb) = match aug_rng.as_mut() {
+                Some(rng) => augment::batch(task, chunk, rng, device)?,
+                None => {
+                    let idx = check_torch("batch", Tensor::from_slice(chunk).f_to_device(device))?;
+                    (
+                        check_torch("batch", lp.train.x.f_index_select(0, &idx))?,
+                        check_torch("batch", lp.train.y.f_index_select(0, &idx))?,
+                    )
+                }
+            };
+            sgd.zero_grad();
+            let loss = lp.net.forward_t(&xb, true).cross_entropy_for_logits(&yb);
+            check_torch("backward", loss.f_backward())?;
+            sgd.step(lr)?;
+            lp.progress.step += 1;
+            loss_sum += loss.detach();
+            if fixed.contains(&lp.progress.step) && lp.progress.step != epoch_end {
+                check_finite(&loss_sum, lp.progress.step)?;
+                lp.record(spe)?;
+            }
+            pb.inc(1);
+        }
+        check_finite(&loss_sum, lp.progress.step)?;
+        lp.progress.epoch += 1;
+        let epoch = lp.progress.epoch;
+        if cfg.stop.until_fit && lp.progress.fit_epoch.is_none() {
+            let p = eval::predict(&lp.net, &lp.train.x, cfg.eval_batch_size)?;
+            if p == lp.train.labels {
+                lp.progress.fit_epoch = Some(epoch);
+            }
+        }
+        let last = epoch >= max_epochs
+            || lp
+                .progress
+                .fit_epoch
+                .is_some_and(|fe| epoch >= fe + cfg.stop.extra_epochs);
+        let wanted =
+            last || schedule::is_epoch_checkpoint(cfg, epoch) || fixed.contains(&lp.progress.step);
+        if wanted && lp.last_recorded_step() != Some(lp.progress.step) {
+            lp.record(spe)?;
+        }
+        let mean_loss = loss_sum.double_value(&[]) / spe as f64;
+        pb.set_message(format!(
+            "epoch {epoch} loss {mean_loss:.4} train acc {:.4}",
+            lp.progress.checkpoints.last().map_or(0.0, |c| c.train_acc)
+        ));
+        lp.progress.train_seconds = base_seconds + t0.elapsed().as_secs_f64();
+        let stop_now = stop_after == Some(epoch);
+        if !last && (stop_now || last_save.elapsed().as_secs_f64() >= opts.save_every_secs) {
+            last_save = Instant::now();
+            resume::save(
+                dir,
+                &resume::State {
+                    progress: lp.progress.clone(),
+                    pred_test: lp.pred_test.clone(),
+                    pred_train: lp.pred_train.clone(),
+                    vars: vs.variables().into_iter().collect(),
+                    momentum: sgd.buffers().into_iter().collect(),
+                },
+            )?;
+            if stop_now {
+                pb.finish_and_clear();
+                return Err(Error::Interrupted {
+                    dir: dir.to_path_buf(),
+                    epoch,
+                });
+            }
+        }
+    }
+    pb.finish_and_clear();
+    lp.progress.train_seconds = base_seconds + t0.elapsed().as_secs_f64();
+
+    // The linear classifier L.
+    let n_train = lp.train.len();
+    let targets: Vec<u8> = match cfg.linear.fit_to {
+        LinearTarget::Labels => task.train.y.clone(),
+        LinearTarget::Final => {
+            let t = lp.progress.checkpoints.len() - 1;
+            lp.pred_train[t * n_train..(t + 1) * n_train].to_vec()
+        }
+        LinearTarget::Step(s) => {
+            let t = lp
+                .progress
+                .checkpoints
+                .iter()
+                .position(|c| c.step == s)
+                .ok_or_else(|| {
+                    Error::param(
+                        "linear.fit_to.step",
+                        s,
+                        format!(
+                            "was not reached (training ended at step {})",
+                            lp.progress.step
+                        ),
+                    )
+                })?;
+            lp.pred_train[t * n_train..(t + 1) * n_train].to_vec()
+        }
+    };
+    let fit = linear::fit(&lp.train.x, &targets, &cfg.linear)?;
+    let linear_train = fit.predict(&lp.train.x)?;
+    let linear_test = fit.predict(&lp.test.x)?;
+    let acc = |p: &[u8], y: &[u8]| {
+        p.iter().zip(y).filter(|(a, b)| a == b).count() as f64 / y.len().max(1) as f64
+    };
+    let last = lp
+        .progress
+        .checkpoints
+        .last()
+        .cloned()
+        .ok_or_else(|| Error::Empty("checkpoints".into()))?;
+    let summary = Summary {
+        task: task.name.clone(),
+        input_shape: task.train.shape.clone(),
+        classes: task.classes,
+        n_train,
+        n_test: lp.test.len(),
+        epochs: lp.progress.epoch,
+        steps: lp.progress.step,
+        steps_per_epoch: spe,
+        fit_epoch: lp.progress.fit_epoch,
+        final_train_acc: last.train_acc,
+        final_test_acc: last.test_acc,
+        record_seconds: lp.record_seconds,
+        train_seconds: lp.progress.train_seconds,
+        linear: LinearSummary {
+            fit_to: cfg.linear.fit_to,
+            iterations: fit.iterations,
+            loss: fit.loss,
+            grad_norm: fit.grad_norm,
+            converged: fit.converged,
+            train_acc: acc(&linear_train, &targets),
+            test_acc: acc(&linear_test, &task.test.y),
+        },
+    };
+    let record = RunRecord {
+        checkpoints: lp.progress.checkpoints,
+        pred_test: lp.pred_test,
+        pred_train: lp.pred_train,
+        y_test: task.test.y.clone(),
+        y_train: task.train.y.clone(),
+        y_train_clean: task.train_clean.clone(),
+        linear_test,
+        linear_train,
+    };
+    record.save(dir)?;
+    save_weights(&vs, &dir.join("model.ot"))?;
+    let json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::BadFile {
+        path: dir.join("summary.json"),
+        reason: e.to_string(),
+    })?;
+    write_atomic(&dir.join("summary.json"), &json)?;
+    manifest.prediction_hash = Some(record.prediction_hash());
+    manifest.train_seconds = Some(lp.progress.train_seconds);
+    manifest.status = RunStatus::Complete;
+    manifest.save(dir)?;
+    let resume_dir = dir.join("resume");
+    if resume_dir.exists() {
+        std::fs::remove_dir_all(&resume_dir).map_err(|e| Error::io(&resume_dir, e))?;
+    }
+    Ok(RunOutcome {
+        record,
+        manifest: manifest.clone(),
+        dir: dir.to_path_buf(),
+    })
+}
+
+fn check_finite(loss_sum: &Tensor, step: i64) -> Result<()> {
+    let v = check_torch("loss", loss_sum.f_double_value(&[]))?;
+    if !v.is_finite() {
+        return Err(Error::NonFinite {
+            what: "training loss".into(),
+            value: v,
+            step,
+        });
+    }
+    Ok(())
+}
+
+/// Save the model's variables (on the CPU) to `path` atomically.
+fn save_weights(vs: &VarStore, path: &Path) -> Result<()> {
+    let tmp = path.with_extension(format!("ot.tmp{}", std::process::id()));
+    let named: Vec<(String, Tensor)> = vs
+        .variables()
+        .into_iter()
+        .map(|(k, v)| {
+            Ok((
+                k,
+                check_torch("save weights", v.f_to_device(tch::Device::Cpu))?,
+            ))
+        })
+        .collect::<Result<_>>()?;
+    let r = Tensor::save_multi(&named, &tmp).map_err(|e| Error::BadFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    });
+    if let Err(e) = r {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+fn progress_bar(show: bool, len: u64) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let pb = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:30} {pos}/{len} steps [{elapsed_precise}<{eta_precise}] {msg}",
+    ) {
+        pb.set_style(style);
+    }
+    pb
+}

@@ -1,0 +1,88 @@
+//! Learning-rate schedule and the checkpoint schedule (which SGD steps get recorded).
+
+use super::config::{LinearTarget, LrSchedule, ValidTrainConfig};
+use std::collections::BTreeSet;
+
+/// Number of minibatches per epoch (the last one may be smaller).
+pub fn steps_per_epoch(n_train: usize, batch_size: usize) -> i64 {
+    n_train.div_ceil(batch_size) as i64
+}
+
+/// Learning rate during epoch `epoch` (0-based).
+pub fn lr_at(base: f64, schedule: &LrSchedule, epoch: usize) -> f64 {
+    match schedule {
+        LrSchedule::Constant => base,
+        LrSchedule::Step { milestones, gamma } => {
+            let k = milestones.iter().filter(|&&m| m <= epoch).count();
+            base * gamma.powi(k as i32)
+        }
+    }
+}
+
+/// `points` log-spaced steps from 1 to `end` (inclusive, rounded, duplicates removed).
+pub fn log_spaced(points: usize, end: i64) -> BTreeSet<i64> {
+    let end = end.max(1);
+    let mut out = BTreeSet::new();
+    match points {
+        0 => {}
+        1 => {
+            out.insert(end);
+        }
+        _ => {
+            let top = (end as f64).ln();
+            for k in 0..points {
+                let s = (top * k as f64 / (points - 1) as f64).exp().round() as i64;
+                out.insert(s.clamp(1, end));
+            }
+        }
+    }
+    out
+}
+
+/// Steps recorded independently of how long training turns out to be: 0, the log-spaced steps,
+/// the listed steps and the step L is fitted at. Epoch-end steps and the final step are added
+/// while training (see [`is_epoch_checkpoint`]).
+pub fn fixed_steps(cfg: &ValidTrainConfig, spe: i64) -> BTreeSet<i64> {
+    let r = &cfg.record;
+    let mut s = log_spaced(r.log_points, (r.log_epochs * spe as f64).round() as i64);
+    s.insert(0);
+    s.extend(r.steps.iter().copied());
+    if let LinearTarget::Step(t) = cfg.linear.fit_to {
+        s.insert(t);
+    }
+    s
+}
+
+/// Whether the end of epoch `epoch` (1-based count of completed epochs) is a checkpoint.
+pub fn is_epoch_checkpoint(cfg: &ValidTrainConfig, epoch: usize) -> bool {
+    let every = cfg.record.every_epochs;
+    every > 0 && epoch % every == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_spaced_covers_both_ends_without_duplicates() {
+        let s = log_spaced(10, 1000);
+        assert_eq!(s.first(), Some(&1));
+        assert_eq!(s.last(), Some(&1000));
+        assert_eq!(s.len(), 10);
+        let small = log_spaced(30, 5);
+        assert_eq!(small.into_iter().collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
+        assert!(log_spaced(0, 100).is_empty());
+    }
+
+    #[test]
+    fn step_schedule_multiplies_at_milestones() {
+        let s = LrSchedule::Step {
+            milestones: vec![2, 4],
+            gamma: 0.1,
+        };
+        assert_eq!(lr_at(1.0, &s, 0), 1.0);
+        assert_eq!(lr_at(1.0, &s, 2), 0.1);
+        assert!((lr_at(1.0, &s, 5) - 0.01).abs() < 1e-15);
+        assert_eq!(steps_per_epoch(10, 3), 4);
+    }
+}
