@@ -16,9 +16,9 @@ pub mod info;
 pub mod model;
 pub mod rng;
 pub mod run;
-#[cfg(feature = "torch")]
-pub mod train;
 #[path = "../theory/src/mod.rs"]
 pub mod theory;
+#[cfg(feature = "torch")]
+pub mod train;
 
 pub use error::{Error, Result};

@@ -1,9 +1,9 @@
 //! Subcommands of `sgdc`, one file each.
 
+#[cfg(feature = "torch")]
+pub mod bench_step;
 pub mod data;
 pub mod measure;
 pub mod simulate;
-#[cfg(feature = "torch")]
-pub mod bench_step;
 #[cfg(feature = "torch")]
 pub mod train;

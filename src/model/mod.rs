@@ -125,7 +125,7 @@ pub enum Net {
         out: nn::Linear,
     },
     /// Pre-activation ResNet-20.
-    Resnet(resnet::PreActResNet),
+    Resnet(Box<resnet::PreActResNet>),
 }
 
 fn torch_err(context: &str, e: tch::TchError) -> Error {
@@ -212,9 +212,9 @@ impl Net {
             }
             ModelSpec::Resnet20 { width } => {
                 let (c, _, _) = image_shape(input, "resnet20")?;
-                Ok(Net::Resnet(resnet::PreActResNet::new(
+                Ok(Net::Resnet(Box::new(resnet::PreActResNet::new(
                     vs, c, *width, classes,
-                )))
+                ))))
             }
         }
     }

@@ -56,7 +56,7 @@ pub fn fixed_steps(cfg: &ValidTrainConfig, spe: i64) -> BTreeSet<i64> {
 /// Whether the end of epoch `epoch` (1-based count of completed epochs) is a checkpoint.
 pub fn is_epoch_checkpoint(cfg: &ValidTrainConfig, epoch: usize) -> bool {
     let every = cfg.record.every_epochs;
-    every > 0 && epoch % every == 0
+    every > 0 && epoch.is_multiple_of(every)
 }
 
 #[cfg(test)]
