@@ -9,6 +9,8 @@
 //! model without libtorch.
 #![warn(missing_docs)]
 
+pub mod claims;
+pub mod curves;
 pub mod data;
 pub mod error;
 pub mod info;
