@@ -48,6 +48,24 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A data set is not present in the data directory.
+    #[error("{what} not present in {}; {hint}", dir.display())]
+    NotPresent {
+        /// The data set.
+        what: String,
+        /// The directory searched.
+        dir: PathBuf,
+        /// How to get it.
+        hint: String,
+    },
+    /// An external tool (npm, apt-get, dpkg-deb, tar) failed.
+    #[error("`{command}` failed: {reason}")]
+    Tool {
+        /// The command line that failed.
+        command: String,
+        /// Its exit status and error output.
+        reason: String,
+    },
     /// An I/O error on a named file.
     #[error("{path}: {source}")]
     Io {

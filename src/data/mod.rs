@@ -4,7 +4,18 @@
 //! tensors. Every random choice (synthetic sampling, label noise, subsampling) takes an explicit
 //! generator derived from the master seed (see [`crate::rng`]).
 
+pub mod augment;
+pub mod cifar;
+pub mod fetch;
+pub mod idx;
+pub mod images;
+pub mod mnist;
+pub mod sinusoid;
+pub mod spec;
 pub mod synthetic;
+pub mod toy;
+
+pub use spec::{load_task, DataSpec, TaskKind};
 
 /// A set of examples: `n` inputs of shape `shape` (e.g. `[2]`, `[1, 28, 28]`, `[3, 32, 32]`),
 /// stored row-major and contiguous, with one label each.
