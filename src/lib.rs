@@ -14,6 +14,7 @@ pub mod curves;
 pub mod data;
 pub mod error;
 pub mod info;
+pub mod report;
 pub mod rng;
 pub mod run;
 
