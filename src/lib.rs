@@ -17,5 +17,6 @@ pub mod info;
 pub mod report;
 pub mod rng;
 pub mod run;
+pub mod verify;
 
 pub use error::{Error, Result};

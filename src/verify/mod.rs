@@ -1,0 +1,153 @@
+//! `sgdc verify`: run the experiments, evaluate the claims, write the report.
+//!
+//! The experiment registry is the folder `experiments/` ([`experiment`]); runs are planned,
+//! reused, resumed and sharded by [`runs`]; [`evaluate`] turns finished run folders into
+//! verdicts, figures and the report. How a run is trained is supplied through
+//! [`runs::Executor`] (the binary plugs in the libtorch trainer), so everything here builds
+//! and tests without libtorch.
+
+pub mod evaluate;
+pub mod experiment;
+pub mod runs;
+
+use crate::claims::{self, Verdict};
+use crate::error::Result;
+use crate::report::Report;
+use evaluate::{data_absent, evaluate, store_reparam, Evaluation, REPARAM_FILE};
+use experiment::{Experiment, Tier};
+use runs::{execute, plan, shard, Executor, JobReport};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Options of a verification.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// Tier.
+    pub tier: Tier,
+    /// Seeds to use instead of each experiment's tier seeds.
+    pub seeds: Option<Vec<u64>>,
+    /// Output folder (`runs/` and `report/` go inside).
+    pub out: PathBuf,
+    /// Where real data sets live.
+    pub data_dir: PathBuf,
+    /// Runs at a time.
+    pub jobs: usize,
+    /// Intra-op threads per run.
+    pub threads_per_job: usize,
+    /// `(i, n)`: only run shard i of n (0-based).
+    pub shard: Option<(usize, usize)>,
+    /// Print progress to stderr.
+    pub progress: bool,
+    /// The command line, for the report.
+    pub command: String,
+}
+
+/// What a verification did.
+#[derive(Debug, Clone)]
+pub struct VerifyOutcome {
+    /// The report (also written to `out/report/`).
+    pub report: Report,
+    /// One entry per job.
+    pub jobs: Vec<JobReport>,
+    /// Seconds spent running jobs.
+    pub run_seconds: f64,
+    /// Seconds spent evaluating and writing the report.
+    pub report_seconds: f64,
+}
+
+/// Experiments whose data is absent, with the reason.
+pub fn skipped(
+    experiments: &[Experiment],
+    tier: Tier,
+    data_dir: &Path,
+) -> BTreeMap<String, String> {
+    experiments
+        .iter()
+        .filter_map(|e| {
+            data_absent(&e.train_config(tier), data_dir).map(|r| (e.experiment.name.clone(), r))
+        })
+        .collect()
+}
+
+/// Run what is missing, then evaluate and write the report.
+pub fn verify(
+    exec: &dyn Executor,
+    experiments: &[Experiment],
+    opts: &VerifyOptions,
+) -> Result<VerifyOutcome> {
+    let skip = skipped(experiments, opts.tier, &opts.data_dir);
+    for (name, why) in &skip {
+        eprintln!("verify: skipping {name}: {why}");
+    }
+    let mut units = Vec::new();
+    for e in experiments {
+        if !skip.contains_key(&e.experiment.name) {
+            units.extend(plan(e, opts.tier, opts.seeds.as_deref()));
+        }
+    }
+    if let Some((i, n)) = opts.shard {
+        units = shard(units, i, n);
+    }
+    let start = Instant::now();
+    let reparam_dirs: Vec<(PathBuf, u64)> = units
+        .iter()
+        .filter(|u| {
+            experiments
+                .iter()
+                .any(|e| e.experiment.name == u[0].experiment && e.experiment.reparam)
+        })
+        .map(|u| (opts.out.join(&u[0].rel_dir), u[0].seed))
+        .collect();
+    let jobs = execute(
+        exec,
+        &opts.out,
+        units,
+        opts.jobs,
+        opts.threads_per_job,
+        opts.progress,
+    );
+    for (dir, seed) in reparam_dirs {
+        if dir.join(REPARAM_FILE).is_file() || runs::inspect(&dir) != runs::FolderState::Complete {
+            continue;
+        }
+        match exec
+            .reparam(&dir, seed)
+            .and_then(|(a, b)| store_reparam(&dir, &a, &b))
+        {
+            Ok(_) => {}
+            Err(e) => eprintln!(
+                "verify: reparameterisation check of {} failed: {e}",
+                dir.display()
+            ),
+        }
+    }
+    let run_seconds = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let report = evaluate(&Evaluation {
+        experiments,
+        tier: opts.tier,
+        seeds: opts.seeds.as_deref(),
+        dirs: std::slice::from_ref(&opts.out),
+        skipped: skip,
+        report_dir: opts.out.join("report"),
+        command: opts.command.clone(),
+        theory: theory_verdict(),
+    })?;
+    Ok(VerifyOutcome {
+        report,
+        jobs,
+        run_seconds,
+        report_seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// The theory module's C8 verdict (`None` until the simulator is part of the build).
+pub fn theory_verdict() -> Option<Verdict> {
+    None
+}
+
+/// The claims table as printed by `sgdc verify`.
+pub fn table(report: &Report) -> String {
+    claims::table(&report.verdicts)
+}
