@@ -3,6 +3,8 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+mod cli;
+
 /// Reproduce and extend "SGD on Neural Networks Learns Functions of Increasing Complexity".
 #[derive(Parser, Debug)]
 #[command(name = "sgdc", version, about)]
@@ -15,11 +17,20 @@ struct Cli {
 enum Command {
     /// Print the build's features and versions.
     Info,
+    /// Run what is missing of every experiment, check the paper's claims, write the report.
+    Verify(cli::verify::VerifyArgs),
+    /// Run one experiment (all its seeds) and report on it.
+    Run(cli::verify::RunArgs),
+    /// Evaluate finished runs of one or several output folders (e.g. shards) into one report.
+    Report(cli::verify::ReportArgs),
 }
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Verify(args) => cli::verify::verify(args, &cli::verify::NoTrainer),
+        Command::Run(args) => cli::verify::run(args, &cli::verify::NoTrainer),
+        Command::Report(args) => cli::verify::report(args),
         Command::Info => {
             println!("sgdc {}", env!("CARGO_PKG_VERSION"));
             println!("torch feature: {}", cfg!(feature = "torch"));

@@ -169,57 +169,41 @@ pub fn write_curve_figure(base: &Path, fig: &CurveFigure) -> Result<[PathBuf; 2]
     Ok([svg, png])
 }
 
-/// One decision-boundary snapshot: predictions on a `side x side` grid over `[-1, 1]^2`
-/// (row-major, y from top), plus the training points drawn on top.
+/// One decision-boundary snapshot of a 2-D task: the predicted class of each test point
+/// (`(x1, x2, class)`), drawn as a dense scatter, so that the boundary shows where the colours
+/// meet.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
     /// Panel title (e.g. the step).
     pub title: String,
-    /// Grid side length.
-    pub side: usize,
-    /// Predicted class per grid cell.
-    pub grid: Vec<u8>,
+    /// Test points with the predicted class.
+    pub points: Vec<(f32, f32, u8)>,
 }
 
 fn draw_grid<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     title: &str,
     snaps: &[Snapshot],
-    points: &[(f32, f32, u8)],
 ) -> Result<(), String> {
     let e = |x: &dyn std::fmt::Display| x.to_string();
     root.fill(&WHITE).map_err(|x| e(&x))?;
-    let root = root.titled(title, ("sans-serif", 22)).map_err(|x| e(&x))?;
-    let cols = snaps.len().min(4).max(1);
+    let root = root.titled(title, ("sans-serif", 20)).map_err(|x| e(&x))?;
+    let cols = snaps.len().clamp(1, 4);
     let rows = snaps.len().div_ceil(cols).max(1);
     let panels = root.split_evenly((rows, cols));
-    let class = [RGBColor(158, 202, 225), RGBColor(252, 174, 145)];
-    let dot = [RGBColor(8, 81, 156), RGBColor(165, 15, 21)];
+    let colour = [RGBColor(49, 130, 189), RGBColor(222, 45, 38)];
     for (panel, s) in panels.iter().zip(snaps) {
         let mut chart = ChartBuilder::on(panel)
-            .caption(&s.title, ("sans-serif", 15))
+            .caption(&s.title, ("sans-serif", 14))
             .margin(6)
             .build_cartesian_2d(-1.0f64..1.0, -1.0f64..1.0)
             .map_err(|x| e(&x))?;
-        let side = s.side.max(1);
-        let cell = 2.0 / side as f64;
         chart
-            .draw_series(s.grid.iter().enumerate().map(|(i, &c)| {
-                let (r, q) = (i / side, i % side);
-                let x0 = -1.0 + q as f64 * cell;
-                let y1 = 1.0 - r as f64 * cell;
-                Rectangle::new(
-                    [(x0, y1 - cell), (x0 + cell, y1)],
-                    class[(c as usize).min(1)].filled(),
-                )
-            }))
-            .map_err(|x| e(&x))?;
-        chart
-            .draw_series(points.iter().map(|&(x, y, c)| {
+            .draw_series(s.points.iter().map(|&(x, y, c)| {
                 Circle::new(
                     (f64::from(x), f64::from(y)),
                     1,
-                    dot[(c as usize).min(1)].filled(),
+                    colour[(c as usize).min(1)].filled(),
                 )
             }))
             .map_err(|x| e(&x))?;
@@ -227,13 +211,8 @@ fn draw_grid<DB: DrawingBackend>(
     root.present().map_err(|x| e(&x))
 }
 
-/// Write a grid of decision-boundary snapshots to `base.svg` and `base.png`.
-pub fn write_snapshot_grid(
-    base: &Path,
-    title: &str,
-    snaps: &[Snapshot],
-    points: &[(f32, f32, u8)],
-) -> Result<[PathBuf; 2]> {
+/// Write a grid of decision-boundary snapshots (4 per row) to `base.svg` and `base.png`.
+pub fn write_snapshot_grid(base: &Path, title: &str, snaps: &[Snapshot]) -> Result<[PathBuf; 2]> {
     let svg = base.with_extension("svg");
     let png = base.with_extension("png");
     if let Some(dir) = base.parent() {
@@ -246,14 +225,12 @@ pub fn write_snapshot_grid(
         SVGBackend::new(&svg, size).into_drawing_area(),
         title,
         snaps,
-        points,
     )
     .map_err(|e| plot_err(&svg, e))?;
     draw_grid(
         BitMapBackend::new(&png, size).into_drawing_area(),
         title,
         snaps,
-        points,
     )
     .map_err(|e| plot_err(&png, e))?;
     Ok([svg, png])
@@ -285,13 +262,11 @@ mod tests {
         let snaps = vec![
             Snapshot {
                 title: "step 1".into(),
-                side: 4,
-                grid: vec![0, 1, 0, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0, 1, 0],
+                points: vec![(0.1, 0.2, 1), (-0.5, 0.3, 0)],
             };
             3
         ];
-        let [svg, _] =
-            write_snapshot_grid(&dir.path().join("g"), "grid", &snaps, &[(0.1, 0.2, 1)]).unwrap();
+        let [svg, _] = write_snapshot_grid(&dir.path().join("g"), "grid", &snaps).unwrap();
         assert!(std::fs::read_to_string(svg).unwrap().contains("<svg"));
     }
 }

@@ -1,0 +1,3 @@
+//! Subcommands of `sgdc`, one file each.
+
+pub mod verify;
