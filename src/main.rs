@@ -23,6 +23,8 @@ enum Command {
     Run(cli::verify::RunArgs),
     /// Evaluate finished runs of one or several output folders (e.g. shards) into one report.
     Report(cli::verify::ReportArgs),
+    /// Fetch and check the real data sets.
+    Data(cli::data::DataArgs),
 }
 
 fn main() -> Result<()> {
@@ -31,6 +33,7 @@ fn main() -> Result<()> {
         Command::Verify(args) => cli::verify::verify(args, &cli::verify::NoTrainer),
         Command::Run(args) => cli::verify::run(args, &cli::verify::NoTrainer),
         Command::Report(args) => cli::verify::report(args),
+        Command::Data(args) => cli::data::run(args)?,
         Command::Info => {
             println!("sgdc {}", env!("CARGO_PKG_VERSION"));
             println!("torch feature: {}", cfg!(feature = "torch"));

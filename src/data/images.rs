@@ -183,8 +183,13 @@ pub fn binarise(images: &LabelledImages, split: &ClassSplit, norm: &Normalisatio
     let plane = h * w;
     let d = c * plane;
     let table: Vec<f32> = (0..256).map(|v| v as f32 / 255.0).collect();
-    let mut x = Vec::new();
-    let mut y = Vec::new();
+    let kept = images
+        .labels
+        .iter()
+        .filter(|&&l| split.label(l).is_some())
+        .count();
+    let mut x = Vec::with_capacity(kept * d);
+    let mut y = Vec::with_capacity(kept);
     for (img, &l) in images.pixels.chunks_exact(d).zip(&images.labels) {
         let Some(b) = split.label(l) else { continue };
         y.push(b);

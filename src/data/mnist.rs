@@ -14,10 +14,16 @@ use std::path::Path;
 pub fn load(set: RealSet, data_dir: &Path) -> Result<ImageSet> {
     let dir = set.dir(data_dir);
     let files = set.files();
-    for (name, _) in files {
-        if !dir.join(name).is_file() {
-            return Err(set.not_present(data_dir, &format!(" (no {name} in {})", dir.display())));
-        }
+    let missing: Vec<&str> = files
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| !dir.join(name).is_file())
+        .collect();
+    if missing.len() == files.len() {
+        return Err(set.not_present(data_dir, ""));
+    }
+    if let Some(name) = missing.first() {
+        return Err(set.not_present(data_dir, &format!(" file {}", dir.join(name).display())));
     }
     let read = |i: usize| -> Result<(Idx, std::path::PathBuf)> {
         let path = dir.join(files[i].0);
