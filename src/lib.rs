@@ -17,6 +17,8 @@ pub mod info;
 pub mod report;
 pub mod rng;
 pub mod run;
+#[path = "../theory/src/mod.rs"]
+pub mod theory;
 pub mod verify;
 
 pub use error::{Error, Result};

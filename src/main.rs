@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use std::process::ExitCode;
 
 mod cli;
 
@@ -25,15 +26,41 @@ enum Command {
     Report(cli::verify::ReportArgs),
     /// Fetch and check the real data sets.
     Data(cli::data::DataArgs),
+    /// Simulate the paper's simplified model: theory against simulation, claim C8.
+    Simulate(cli::simulate::SimulateArgs),
+    /// Information measures of your own predictions: I(F;Y), I(F;Y|L), mu, ...
+    Measure(cli::measure::MeasureArgs),
 }
 
-fn main() -> Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            // One line naming what went wrong. Bad input (a file, field or value the library
+            // rejected) is a usage error, exit status 2; anything else exits 1.
+            eprintln!("sgdc: error: {e:#}");
+            let input_error = e
+                .chain()
+                .any(|c| c.downcast_ref::<sgd_complexity::Error>().is_some());
+            ExitCode::from(if input_error { 2 } else { 1 })
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Verify(args) => cli::verify::verify(args, &cli::verify::NoTrainer),
-        Command::Run(args) => cli::verify::run(args, &cli::verify::NoTrainer),
+        Command::Verify(args) => cli::verify::verify(args),
+        Command::Run(args) => cli::verify::run(args),
         Command::Report(args) => cli::verify::report(args),
         Command::Data(args) => cli::data::run(args)?,
+        Command::Measure(args) => {
+            // Everything `measure` rejects is the user's input: one line, exit status 2.
+            if let Err(e) = cli::measure::run(&args) {
+                eprintln!("sgdc measure: error: {e:#}");
+                return Ok(ExitCode::from(2));
+            }
+        }
         Command::Info => {
             println!("sgdc {}", env!("CARGO_PKG_VERSION"));
             println!("torch feature: {}", cfg!(feature = "torch"));
@@ -47,6 +74,7 @@ fn main() -> Result<()> {
                 println!("cuda available: {}", tch::Cuda::is_available());
             }
         }
+        Command::Simulate(args) => cli::simulate::run(args)?,
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,4 +1,6 @@
 //! Subcommands of `sgdc`, one file each.
 
 pub mod data;
+pub mod measure;
+pub mod simulate;
 pub mod verify;

@@ -7,8 +7,11 @@
 pub mod augment;
 pub mod cifar;
 pub mod fetch;
+pub mod gaussian_linear;
+pub mod hypercube;
 pub mod idx;
 pub mod images;
+pub mod linear_signal;
 pub mod mnist;
 pub mod sinusoid;
 pub mod spec;

@@ -183,3 +183,123 @@ impl Table3 {
         out
     }
 }
+
+/// The smallest alphabet `0..k` that holds every label of `x` (`max + 1`), checked against
+/// [`MAX_ALPHABET`]: a negative label or one of [`MAX_ALPHABET`] or more is an error naming `what`
+/// and the index, never silently truncated. An empty slice is an error too.
+pub fn infer_alphabet<A: Label>(x: &[A], what: &str) -> Result<usize> {
+    if x.is_empty() {
+        return Err(Error::Empty(what.into()));
+    }
+    let mut max = 0usize;
+    for (i, &v) in x.iter().enumerate() {
+        match v.symbol() {
+            Some(s) if s < MAX_ALPHABET => max = max.max(s),
+            _ => {
+                return Err(Error::LabelOutOfRange {
+                    what: what.into(),
+                    value: v.raw(),
+                    index: i,
+                    size: MAX_ALPHABET,
+                })
+            }
+        }
+    }
+    Ok(max + 1)
+}
+
+/// Convert labels to `u8` symbols of the alphabet `0..k` (`k <= 256`), naming `what` and the
+/// first offending index when a label lies outside it.
+pub fn to_symbols<A: Label>(x: &[A], k: usize, what: &str) -> Result<Vec<u8>> {
+    check_size(what, k)?;
+    x.iter()
+        .enumerate()
+        .map(|(i, &v)| match v.symbol() {
+            // k <= 256, so s < k fits a u8.
+            Some(s) if s < k => Ok(s as u8),
+            _ => Err(Error::LabelOutOfRange {
+                what: what.into(),
+                value: v.raw(),
+                index: i,
+                size: k,
+            }),
+        })
+        .collect()
+}
+
+impl Table3 {
+    /// Count aligned `u8` label slices in one pass: the fast path. Binary alphabets (`[2, 2, 2]`)
+    /// go through the vectorised kernel of [`super::binary_cells`]; any other alphabet through a
+    /// plain histogram. Errors as [`Table3::from_labels`].
+    pub fn from_u8(
+        f: &[u8],
+        l: &[u8],
+        y: &[u8],
+        sizes: [usize; 3],
+        names: [&str; 3],
+    ) -> Result<Self> {
+        let mut t = Self::zeros(sizes)?;
+        let n = check_aligned([f.len(), l.len(), y.len()], names)?;
+        if sizes == [2, 2, 2] {
+            if let Some(cells) = super::binary::binary_cells(f, l, y) {
+                t.counts.copy_from_slice(&cells);
+                t.n = n as u64;
+                return Ok(t);
+            }
+        }
+        let [kf, kl, ky] = sizes;
+        for (i, ((&a, &b), &c)) in f.iter().zip(l).zip(y).enumerate() {
+            let (a, b, c) = (usize::from(a), usize::from(b), usize::from(c));
+            if a >= kf || b >= kl || c >= ky {
+                return Err(first_out_of_range([a, b, c], sizes, i, names));
+            }
+            t.counts[(a * kl + b) * ky + c] += 1;
+        }
+        t.n = n as u64;
+        Ok(t)
+    }
+
+    /// Add a table of the same alphabets cell by cell.
+    pub fn add(&mut self, other: &Table3) -> Result<()> {
+        if other.sizes != self.sizes {
+            return Err(Error::param(
+                "table sizes",
+                format!("{:?}", other.sizes),
+                format!("expected {:?}", self.sizes),
+            ));
+        }
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.n += other.n;
+        Ok(())
+    }
+}
+
+/// Check that three aligned inputs have the same, non-zero length; returns it.
+pub(crate) fn check_aligned(lens: [usize; 3], names: [&str; 3]) -> Result<usize> {
+    let n = lens[0];
+    if n == 0 {
+        return Err(Error::Empty(names[0].into()));
+    }
+    for (name, len) in [(names[1], lens[1]), (names[2], lens[2])] {
+        if len != n {
+            return Err(Error::LengthMismatch {
+                what: name.into(),
+                got: len,
+                expected: n,
+            });
+        }
+    }
+    Ok(n)
+}
+
+fn first_out_of_range(v: [usize; 3], sizes: [usize; 3], index: usize, names: [&str; 3]) -> Error {
+    let j = (0..3).find(|&j| v[j] >= sizes[j]).unwrap_or(0);
+    Error::LabelOutOfRange {
+        what: names[j].into(),
+        value: v[j] as i64,
+        index,
+        size: sizes[j],
+    }
+}

@@ -142,9 +142,61 @@ pub fn verify(
     })
 }
 
-/// The theory module's C8 verdict (`None` until the simulator is part of the build).
+/// Claim C8 from the theory simulator's default sweep (`theory/sweeps/default.toml`), as a
+/// verdict; its thresholds are the theory module's (`theory/README.md`).
 pub fn theory_verdict() -> Option<Verdict> {
-    None
+    use crate::claims::{Outcome, Stat};
+    let statement = "theory: retention in the simplified model";
+    let threshold = "mu(F;L)/I(L;Y) >= 0.8 at the largest D/n; Pr[F != L] falls as D/n grows; theory agrees with simulation wherever it applies; the D ~ n control loses >= 0.05 test accuracy";
+    let v = match crate::theory::claim::claim_c8(None) {
+        Err(e) => Verdict {
+            outcome: Outcome::Fail(format!("theory sweep failed: {e}")),
+            threshold: threshold.into(),
+            ..Verdict::skipped("C8", "theory", statement, "")
+        },
+        Ok((r, _)) => {
+            let mut problems = Vec::new();
+            if !r.retention_ok {
+                problems.push(format!(
+                    "retention {:.3} at D/n = {:.1}",
+                    r.retention, r.retention_at_d_over_n
+                ));
+            }
+            if !r.disagreement_falls {
+                problems.push(format!(
+                    "Pr[F != L] does not fall with D/n: {:?}",
+                    r.pr_disagree_by_d_over_n
+                ));
+            }
+            if !r.theory_ok {
+                problems.push(format!(
+                    "theory agrees at {} of {} points",
+                    r.theory_agree.0, r.theory_agree.1
+                ));
+            }
+            if !r.control_ok {
+                problems.push(format!("negative control {:?}", r.control));
+            }
+            Verdict {
+                id: "C8".into(),
+                scope: "theory".into(),
+                statement: statement.into(),
+                measured: format!(
+                    "mu(F;L)/I(L;Y) at D/n = {:.1} (simulation; Pr[F != L] by D/n {:?})",
+                    r.retention_at_d_over_n, r.pr_disagree_by_d_over_n
+                ),
+                statistic: Stat::of(&[r.retention]),
+                per_seed: Vec::new(),
+                threshold: threshold.into(),
+                outcome: if r.pass && problems.is_empty() {
+                    Outcome::Pass
+                } else {
+                    Outcome::Fail(problems.join("; "))
+                },
+            }
+        }
+    };
+    Some(v)
 }
 
 /// The claims table as printed by `sgdc verify`.

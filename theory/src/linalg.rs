@@ -1,0 +1,219 @@
+//! The dense linear algebra of phase 2: the kernel `X X^T` (or Gram `X^T X`) as a blocked GEMM,
+//! a Cholesky solve, the minimum-norm correction, and explicit gradient descent to check it.
+//!
+//! The design matrix `X` is stored row-major in `f32` (`n` rows of `dim` values: exactly the
+//! sampled inputs); every product accumulates in `f64`.
+
+use crate::{Error, Result};
+use faer::linalg::matmul::triangular::{matmul, BlockStructure};
+use faer::prelude::*;
+use faer::{Accum, Mat, Side};
+use rayon::prelude::*;
+
+/// Columns converted to `f64` per GEMM block (bounds the temporary to `n * BLOCK` values).
+const BLOCK: usize = 2048;
+
+/// A row-major `n x dim` design matrix.
+#[derive(Debug, Clone)]
+pub struct Design {
+    /// Values, `n * dim`.
+    pub x: Vec<f32>,
+    /// Rows.
+    pub n: usize,
+    /// Columns.
+    pub dim: usize,
+}
+
+impl Design {
+    /// Row `i`.
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.x[i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// `X v` for `v` of length `dim`.
+    pub fn mul(&self, v: &[f64]) -> Vec<f64> {
+        (0..self.n)
+            .into_par_iter()
+            .map(|i| dot32(self.row(i), v))
+            .collect()
+    }
+
+    /// `X^T a` for `a` of length `n`.
+    pub fn mul_t(&self, a: &[f64]) -> Vec<f64> {
+        let chunk = 4096.max(self.dim.div_ceil(rayon::current_num_threads().max(1)));
+        let mut out = vec![0.0; self.dim];
+        out.par_chunks_mut(chunk).enumerate().for_each(|(c, part)| {
+            let c0 = c * chunk;
+            for (i, &ai) in a.iter().enumerate() {
+                if ai == 0.0 {
+                    continue;
+                }
+                let row = &self.row(i)[c0..c0 + part.len()];
+                for (o, &x) in part.iter_mut().zip(row) {
+                    *o += ai * f64::from(x);
+                }
+            }
+        });
+        out
+    }
+
+    /// The `n x n` kernel `X X^T` (lower triangle filled, then mirrored), as a blocked GEMM over
+    /// column blocks converted to `f64`.
+    pub fn kernel(&self) -> Mat<f64> {
+        let (n, dim) = (self.n, self.dim);
+        let mut k = Mat::<f64>::zeros(n, n);
+        let mut c0 = 0;
+        while c0 < dim {
+            let w = BLOCK.min(dim - c0);
+            let xb = Mat::<f64>::from_fn(n, w, |i, j| f64::from(self.x[i * dim + c0 + j]));
+            matmul(
+                k.as_mut(),
+                BlockStructure::TriangularLower,
+                Accum::Add,
+                xb.as_ref(),
+                BlockStructure::Rectangular,
+                xb.transpose(),
+                BlockStructure::Rectangular,
+                1.0,
+                Par::rayon(0),
+            );
+            c0 += w;
+        }
+        for j in 0..n {
+            for i in 0..j {
+                k[(i, j)] = k[(j, i)];
+            }
+        }
+        k
+    }
+
+    /// The `dim x dim` Gram matrix `X^T X`.
+    pub fn gram(&self) -> Mat<f64> {
+        let xm = Mat::<f64>::from_fn(self.n, self.dim, |i, j| f64::from(self.x[i * self.dim + j]));
+        let mut g = Mat::<f64>::zeros(self.dim, self.dim);
+        faer::linalg::matmul::matmul(
+            g.as_mut(),
+            Accum::Replace,
+            xm.transpose(),
+            xm.as_ref(),
+            1.0,
+            Par::rayon(0),
+        );
+        g
+    }
+}
+
+/// `<x, v>` with `x` in `f32`, accumulated in `f64` over four lanes.
+pub fn dot32(x: &[f32], v: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let xc = x.chunks_exact(4);
+    let vc = v.chunks_exact(4);
+    let (xr, vr) = (xc.remainder(), vc.remainder());
+    for (a, b) in xc.zip(vc) {
+        for k in 0..4 {
+            acc[k] += f64::from(a[k]) * b[k];
+        }
+    }
+    let mut s = acc[0] + acc[1] + acc[2] + acc[3];
+    for (a, b) in xr.iter().zip(vr) {
+        s += f64::from(*a) * b;
+    }
+    s
+}
+
+/// Solve `A x = b` for symmetric positive definite `A` by Cholesky; `what` names the matrix in
+/// the error when it is not numerically positive definite.
+pub fn spd_solve(a: &Mat<f64>, b: &[f64], what: &str) -> Result<Vec<f64>> {
+    let llt = a.llt(Side::Lower).map_err(|_| {
+        Error::param(
+            "dim",
+            a.nrows(),
+            format!("{what} is numerically singular (Cholesky failed)"),
+        )
+    })?;
+    let mut rhs = Mat::<f64>::from_fn(b.len(), 1, |i, _| b[i]);
+    llt.solve_in_place(rhs.as_mut());
+    Ok((0..b.len()).map(|i| rhs[(i, 0)]).collect())
+}
+
+/// Largest eigenvalue of a symmetric positive semi-definite matrix by power iteration.
+pub fn lambda_max(a: &Mat<f64>, iters: usize) -> f64 {
+    let n = a.nrows();
+    if n == 0 {
+        return 0.0;
+    }
+    let mut v = Mat::<f64>::from_fn(n, 1, |i, _| 1.0 + (i % 7) as f64 * 0.1);
+    let mut lam = 0.0;
+    for _ in 0..iters {
+        let w = a * &v;
+        let norm = (0..n).map(|i| w[(i, 0)] * w[(i, 0)]).sum::<f64>().sqrt();
+        if norm == 0.0 {
+            return 0.0;
+        }
+        lam = norm / (0..n).map(|i| v[(i, 0)] * v[(i, 0)]).sum::<f64>().sqrt();
+        v = Mat::from_fn(n, 1, |i, _| w[(i, 0)] / norm);
+    }
+    lam
+}
+
+/// The minimum-norm least-squares correction `Delta` with `X Delta ~ r`: the interpolating
+/// `X^T (X X^T)^{-1} r` when `dim >= n`, else `(X^T X)^{-1} X^T r`. Also returns the largest
+/// eigenvalue of the matrix that was factorised (for the gradient-descent step size).
+pub fn min_norm_correction(x: &Design, r: &[f64]) -> Result<(Vec<f64>, f64)> {
+    if x.dim >= x.n {
+        let k = x.kernel();
+        let alpha = spd_solve(&k, r, "the kernel X X^T")?;
+        Ok((x.mul_t(&alpha), lambda_max(&k, 100)))
+    } else {
+        let g = x.gram();
+        let b = x.mul_t(r);
+        let delta = spd_solve(&g, &b, "the Gram matrix X^T X")?;
+        Ok((delta, lambda_max(&g, 100)))
+    }
+}
+
+/// What explicit gradient descent reached.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GdReport {
+    /// Steps taken.
+    pub steps: usize,
+    /// Final relative gradient norm `||X^T (X Delta - r)|| / ||X^T r||`.
+    pub rel_grad: f64,
+    /// `||Delta_gd - Delta_closed|| / ||Delta_closed||` (0 when both are 0).
+    pub rel_diff: f64,
+}
+
+/// Gradient descent on `0.5 ||X Delta - r||^2` from `Delta = 0` with step `1 / lambda_max`, until
+/// the relative gradient norm falls below `tol` or `max_steps` is reached. It stays in the row
+/// space of `X` and so converges to the minimum-norm solution.
+pub fn gradient_descent(
+    x: &Design,
+    r: &[f64],
+    lambda_max: f64,
+    tol: f64,
+    max_steps: usize,
+) -> (Vec<f64>, usize, f64) {
+    let mut delta = vec![0.0; x.dim];
+    let g0 = x.mul_t(r);
+    let g0n = norm(&g0).max(f64::MIN_POSITIVE);
+    if lambda_max <= 0.0 || norm(&g0) == 0.0 {
+        return (delta, 0, 0.0);
+    }
+    let lr = 1.0 / lambda_max;
+    let mut rel = 1.0;
+    for step in 0..max_steps {
+        let resid: Vec<f64> = x.mul(&delta).iter().zip(r).map(|(a, b)| a - b).collect();
+        let g = x.mul_t(&resid);
+        rel = norm(&g) / g0n;
+        if rel < tol {
+            return (delta, step, rel);
+        }
+        delta.iter_mut().zip(&g).for_each(|(d, gi)| *d -= lr * gi);
+    }
+    (delta, max_steps, rel)
+}
+
+/// Euclidean norm.
+pub fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|a| a * a).sum::<f64>().sqrt()
+}
