@@ -44,3 +44,6 @@ compare-info:
     .venv-compare/bin/pip install --quiet --disable-pip-version-check 'dit==2.3.*' numpy scikit-learn
     cargo build --release --no-default-features --example info_timing
     .venv-compare/bin/python scripts/compare_info.py
+# Theory simulator: the default sweep, its table, JSON, claim C8 and figure into results/theory.
+simulate:
+    cargo run --release --no-default-features -- simulate --out results/theory

@@ -42,7 +42,7 @@ pub fn benches(c: &mut Criterion) {
         g.bench_with_input(
             BenchmarkId::new("min_norm_correction", format!("{n}x{dim}")),
             &x,
-            |b, x| b.iter(|| min_norm_correction(x, &r)),
+            |b, x| b.iter(|| min_norm_correction(x, &r, false)),
         );
     }
     let Ok((model, _)) = design(1, 10_000) else {

@@ -70,7 +70,7 @@ pub fn pad_crop_flip(batch_x: &mut [f32], shape: &[usize], rng: &mut ChaCha20Rng
         ));
     };
     let d = c * h * w;
-    if d == 0 || batch_x.len() % d != 0 {
+    if d == 0 || !batch_x.len().is_multiple_of(d) {
         return Err(Error::param(
             "augment batch",
             batch_x.len(),

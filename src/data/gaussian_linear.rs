@@ -67,4 +67,7 @@ impl LinearSignal for GaussianLinear {
     fn extra_variance(&self) -> f64 {
         self.shape.extra_variance()
     }
+    fn gaussian_extras(&self) -> bool {
+        true
+    }
 }

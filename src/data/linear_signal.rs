@@ -35,6 +35,11 @@ pub trait LinearSignal: SyntheticModel + Sync {
     /// Variance of each extra (non-signal) coordinate; their total energy is
     /// `(dim - signal_dim) * extra_variance`.
     fn extra_variance(&self) -> f64;
+    /// Whether the extra coordinates are Gaussian, which makes the closed form's step for them
+    /// exact (otherwise it holds through the central limit theorem). Defaults to `false`.
+    fn gaussian_extras(&self) -> bool {
+        false
+    }
 }
 
 /// The shape of a linear-signal model, shared by the built-in implementations and validated once.

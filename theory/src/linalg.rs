@@ -65,14 +65,22 @@ impl Design {
         let mut c0 = 0;
         while c0 < dim {
             let w = BLOCK.min(dim - c0);
-            let xb = Mat::<f64>::from_fn(n, w, |i, j| f64::from(self.x[i * dim + c0 + j]));
+            // The block transposed (w x n, column-major): column i is row i's slice, so it is
+            // filled with contiguous reads and writes.
+            let mut xbt = Mat::<f64>::zeros(w, n);
+            for i in 0..n {
+                let src = &self.x[i * dim + c0..i * dim + c0 + w];
+                for (j, &v) in src.iter().enumerate() {
+                    xbt[(j, i)] = f64::from(v);
+                }
+            }
             matmul(
                 k.as_mut(),
                 BlockStructure::TriangularLower,
                 Accum::Add,
-                xb.as_ref(),
+                xbt.transpose(),
                 BlockStructure::Rectangular,
-                xb.transpose(),
+                xbt.as_ref(),
                 BlockStructure::Rectangular,
                 1.0,
                 Par::rayon(0),
@@ -157,18 +165,22 @@ pub fn lambda_max(a: &Mat<f64>, iters: usize) -> f64 {
 }
 
 /// The minimum-norm least-squares correction `Delta` with `X Delta ~ r`: the interpolating
-/// `X^T (X X^T)^{-1} r` when `dim >= n`, else `(X^T X)^{-1} X^T r`. Also returns the largest
-/// eigenvalue of the matrix that was factorised (for the gradient-descent step size).
-pub fn min_norm_correction(x: &Design, r: &[f64]) -> Result<(Vec<f64>, f64)> {
+/// `X^T (X X^T)^{-1} r` when `dim >= n`, else `(X^T X)^{-1} X^T r`. With `want_lambda`, also the
+/// largest eigenvalue of the matrix that was factorised (for the gradient-descent step size).
+pub fn min_norm_correction(
+    x: &Design,
+    r: &[f64],
+    want_lambda: bool,
+) -> Result<(Vec<f64>, Option<f64>)> {
     if x.dim >= x.n {
         let k = x.kernel();
         let alpha = spd_solve(&k, r, "the kernel X X^T")?;
-        Ok((x.mul_t(&alpha), lambda_max(&k, 100)))
+        Ok((x.mul_t(&alpha), want_lambda.then(|| lambda_max(&k, 100))))
     } else {
         let g = x.gram();
         let b = x.mul_t(r);
         let delta = spd_solve(&g, &b, "the Gram matrix X^T X")?;
-        Ok((delta, lambda_max(&g, 100)))
+        Ok((delta, want_lambda.then(|| lambda_max(&g, 100))))
     }
 }
 
@@ -179,12 +191,16 @@ pub struct GdReport {
     pub steps: usize,
     /// Final relative gradient norm `||X^T (X Delta - r)|| / ||X^T r||`.
     pub rel_grad: f64,
-    /// `||Delta_gd - Delta_closed|| / ||Delta_closed||` (0 when both are 0).
+    /// `||Delta_gd - Delta_closed|| / max(||Delta_closed||, 1e-9 ||r|| / sqrt(lambda_max))` (the
+    /// floor keeps a vanishing correction, as at `D = d`, from dividing by rounding noise).
     pub rel_diff: f64,
+    /// Whether the tolerance was reached within the step budget.
+    pub converged: bool,
 }
 
 /// Gradient descent on `0.5 ||X Delta - r||^2` from `Delta = 0` with step `1 / lambda_max`, until
-/// the relative gradient norm falls below `tol` or `max_steps` is reached. It stays in the row
+/// the relative gradient norm falls below `tol` (or the gradient reaches rounding level, reported
+/// as converged) or `max_steps` is reached. It stays in the row
 /// space of `X` and so converges to the minimum-norm solution.
 pub fn gradient_descent(
     x: &Design,
@@ -192,25 +208,31 @@ pub fn gradient_descent(
     lambda_max: f64,
     tol: f64,
     max_steps: usize,
-) -> (Vec<f64>, usize, f64) {
+) -> (Vec<f64>, usize, f64, bool) {
     let mut delta = vec![0.0; x.dim];
-    let g0 = x.mul_t(r);
-    let g0n = norm(&g0).max(f64::MIN_POSITIVE);
-    if lambda_max <= 0.0 || norm(&g0) == 0.0 {
-        return (delta, 0, 0.0);
+    if lambda_max <= 0.0 {
+        return (delta, 0, 0.0, true);
+    }
+    // ||X^T r|| <= sqrt(lambda_max) ||r||: a gradient below 1e-11 of that bound is rounding noise
+    // (e.g. D = d, where r is orthogonal to the columns of X) and counts as converged.
+    let noise = 1e-11 * lambda_max.sqrt() * norm(r);
+    let g0n = norm(&x.mul_t(r)).max(noise);
+    if g0n <= noise {
+        return (delta, 0, 0.0, true);
     }
     let lr = 1.0 / lambda_max;
     let mut rel = 1.0;
     for step in 0..max_steps {
         let resid: Vec<f64> = x.mul(&delta).iter().zip(r).map(|(a, b)| a - b).collect();
         let g = x.mul_t(&resid);
-        rel = norm(&g) / g0n;
-        if rel < tol {
-            return (delta, step, rel);
+        let gn = norm(&g);
+        rel = gn / g0n;
+        if rel < tol || gn <= noise {
+            return (delta, step, rel, true);
         }
         delta.iter_mut().zip(&g).for_each(|(d, gi)| *d -= lr * gi);
     }
-    (delta, max_steps, rel)
+    (delta, max_steps, rel, false)
 }
 
 /// Euclidean norm.

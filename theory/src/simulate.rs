@@ -129,6 +129,9 @@ pub struct SimResult {
     pub delta_norm: f64,
     /// Standard deviation of the correction's extra part on a fresh point.
     pub sigma_extra: f64,
+    /// Whether the model's extra coordinates are Gaussian (then the closed form's step for them is
+    /// exact).
+    pub gaussian_extras: bool,
     /// `max_j |Delta_z[j]| / ||Delta_z||`: small values make the central limit step accurate for
     /// non-Gaussian extra coordinates.
     pub delta_z_max_share: f64,
@@ -179,21 +182,23 @@ pub fn simulate(model: &dyn LinearSignal, cfg: &SimConfig) -> Result<SimResult> 
     let r: Vec<f64> = y_pm.iter().zip(&score_l).map(|(a, b)| a - b).collect();
 
     // Phase 2: the minimum-norm correction, optionally checked by gradient descent.
-    let (delta, lam_max) = linalg::min_norm_correction(&design, &r)?;
-    let gd = if cfg.gd_check {
-        let (dg, steps, rel_grad) =
+    let (delta, lam_max) = linalg::min_norm_correction(&design, &r, cfg.gd_check)?;
+    let gd = if let Some(lam_max) = lam_max {
+        let (dg, steps, rel_grad, converged) =
             linalg::gradient_descent(&design, &r, lam_max, cfg.gd_tol, cfg.gd_max_steps);
         let diff: Vec<f64> = dg.iter().zip(&delta).map(|(a, b)| a - b).collect();
-        let base = linalg::norm(&delta);
-        let rel_diff = if base == 0.0 {
-            linalg::norm(&diff)
-        } else {
+        let floor = 1e-9 * linalg::norm(&r) / lam_max.sqrt().max(f64::MIN_POSITIVE);
+        let base = linalg::norm(&delta).max(floor);
+        let rel_diff = if base > 0.0 {
             linalg::norm(&diff) / base
+        } else {
+            0.0
         };
         Some(GdReport {
             steps,
             rel_grad,
             rel_diff,
+            converged,
         })
     } else {
         None
@@ -296,6 +301,7 @@ pub fn simulate(model: &dyn LinearSignal, cfg: &SimConfig) -> Result<SimResult> 
         apriori_pr_disagree: apriori,
         delta_norm: linalg::norm(&delta),
         sigma_extra: sigma2.sqrt(),
+        gaussian_extras: model.gaussian_extras(),
         delta_z_max_share,
         gd,
         seconds: [t_sample, t_fit, t_test],

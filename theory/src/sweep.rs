@@ -97,6 +97,9 @@ pub struct SweepSpec {
     /// Run the gradient-descent check where `n * D` is at most this.
     #[serde(default)]
     pub gd_check_max_work: f64,
+    /// Gradient-descent step budget.
+    #[serde(default = "default_gd_steps")]
+    pub gd_max_steps: usize,
     /// The base point.
     pub base: Point,
     /// Variations around the base.
@@ -112,6 +115,9 @@ fn default_tau() -> f64 {
 }
 fn default_bootstrap() -> usize {
     200
+}
+fn default_gd_steps() -> usize {
+    60_000
 }
 
 impl SweepSpec {
@@ -203,6 +209,7 @@ impl SweepSpec {
             seed,
             gd_check: (p.n as f64) * (p.dim as f64) <= self.gd_check_max_work,
             bootstrap: self.bootstrap,
+            gd_max_steps: self.gd_max_steps,
             ..SimConfig::default()
         }
     }
@@ -269,6 +276,8 @@ pub struct PointSummary {
     pub theory_applies: bool,
     /// Largest relative difference between gradient descent and the closed form, when checked.
     pub gd_rel_diff_max: Option<f64>,
+    /// Whether gradient descent reached its tolerance for every seed, when checked.
+    pub gd_converged: Option<bool>,
     /// Total seconds over seeds.
     pub seconds: f64,
 }
@@ -288,7 +297,7 @@ impl PointSummary {
         let theory_applies = runs.iter().all(|r| {
             r.theory.exact_signal
                 && (r.dim == r.signal_dim
-                    || r.model == "gaussian-linear"
+                    || r.gaussian_extras
                     || r.delta_z_max_share <= CLT_MAX_SHARE)
         });
         let i_ly_sim = mean(&|r| r.i_ly.value);
@@ -325,6 +334,8 @@ impl PointSummary {
             },
             theory_applies,
             gd_rel_diff_max: gd.iter().copied().reduce(f64::max),
+            gd_converged: (!gd.is_empty())
+                .then(|| runs.iter().filter_map(|r| r.gd).all(|g| g.converged)),
             seconds: runs.iter().map(|r| r.seconds.iter().sum::<f64>()).sum(),
         }
     }
@@ -416,15 +427,15 @@ impl SweepResult {
             self.spec.tau,
             self.z_crit
         ));
-        s.push_str("| series | n | D | d | eta | D/n | train err F | acc L | acc F | Pr[F!=L] sim | theory | a priori | z | mu sim | theory | z | I(L;Y) | mu/I(L;Y) | agree |\n");
+        s.push_str("| series | n | D | d | eta | D/n | train err F | acc L | acc F | Pr[F!=L] sim | theory | a priori | z | mu sim | theory | z | I(L;Y) | mu/I(L;Y) | GD vs closed form | agree |\n");
         s.push_str(
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
         );
         for p in &self.points {
             let (zp, zm) = p.z_scores();
             let q = p.point;
             s.push_str(&format!(
-                "| {} | {} | {} | {} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.4} ± {:.4} | {:.4} | {} | {:+.1} | {:.4} ± {:.4} | {:.4} | {:+.1} | {:.4} | {:.3} | {} |\n",
+                "| {} | {} | {} | {} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.4} ± {:.4} | {:.4} | {} | {:+.1} | {:.4} ± {:.4} | {:.4} | {:+.1} | {:.4} | {:.3} | {} | {} |\n",
                 p.series,
                 q.n,
                 q.dim,
@@ -445,6 +456,11 @@ impl SweepResult {
                 zm,
                 p.i_ly_sim,
                 p.retention,
+                match (p.gd_rel_diff_max, p.gd_converged) {
+                    (Some(v), Some(true)) => format!("{v:.1e}"),
+                    (Some(v), _) => format!("{v:.1e} (not converged)"),
+                    _ => "-".to_string(),
+                },
                 match self.agrees(p) {
                     Some(true) => "yes",
                     Some(false) => "NO",
