@@ -49,6 +49,24 @@ pub struct Common {
     /// Only print the claims table.
     #[arg(long)]
     pub quiet: bool,
+    /// Compute device of the runs.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceArg,
+}
+
+/// Compute device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeviceArg {
+    /// The CPU.
+    Cpu,
+    /// The first CUDA device (needs a build with the `cuda` feature).
+    Cuda,
+}
+
+/// The executor of this build.
+fn executor(c: &Common) -> Box<dyn Executor> {
+    let _ = (c.device, &c.data_dir);
+    Box::new(NoTrainer)
 }
 
 /// Arguments of `sgdc verify`.
@@ -144,6 +162,7 @@ fn options(c: &Common, shard: Option<(usize, usize)>) -> Result<VerifyOptions, E
         shard,
         progress: !c.quiet,
         command: command_line(),
+        aggregate: true,
     })
 }
 
@@ -184,7 +203,9 @@ fn go(exec: &dyn Executor, experiments: &[Experiment], opts: &VerifyOptions) -> 
 }
 
 /// `sgdc verify`.
-pub fn verify(args: VerifyArgs, exec: &dyn Executor) {
+pub fn verify(args: VerifyArgs) {
+    let exec = executor(&args.common);
+    let exec = exec.as_ref();
     let run = || -> Result<i32, Error> {
         let shard = args.shard.as_deref().map(parse_shard).transpose()?;
         let opts = options(&args.common, shard)?;
@@ -198,9 +219,12 @@ pub fn verify(args: VerifyArgs, exec: &dyn Executor) {
 }
 
 /// `sgdc run EXPERIMENT`.
-pub fn run(args: RunArgs, exec: &dyn Executor) {
+pub fn run(args: RunArgs) {
+    let exec = executor(&args.common);
+    let exec = exec.as_ref();
     let run = || -> Result<i32, Error> {
-        let opts = options(&args.common, None)?;
+        let mut opts = options(&args.common, None)?;
+        opts.aggregate = false;
         let e = experiment::find(&args.common.experiments, &args.experiment)?;
         go(exec, std::slice::from_ref(&e), &opts)
     };
@@ -237,6 +261,7 @@ pub fn report(args: ReportArgs) {
             report_dir: report_dir.clone(),
             command: command_line(),
             theory: v::theory_verdict(),
+            aggregate: true,
         })?;
         println!("{}", v::table(&r));
         println!("report: {}", report_dir.join("index.html").display());

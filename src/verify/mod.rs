@@ -41,6 +41,8 @@ pub struct VerifyOptions {
     pub progress: bool,
     /// The command line, for the report.
     pub command: String,
+    /// Whether to evaluate the claims over all experiments (C8-C10).
+    pub aggregate: bool,
 }
 
 /// What a verification did.
@@ -133,6 +135,7 @@ pub fn verify(
         report_dir: opts.out.join("report"),
         command: opts.command.clone(),
         theory: theory_verdict(),
+        aggregate: opts.aggregate,
     })?;
     Ok(VerifyOutcome {
         report,
