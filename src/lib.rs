@@ -9,16 +9,20 @@
 //! model without libtorch.
 #![warn(missing_docs)]
 
+pub mod claims;
+pub mod curves;
 pub mod data;
 pub mod error;
 pub mod info;
 #[cfg(feature = "torch")]
 pub mod model;
+pub mod report;
 pub mod rng;
 pub mod run;
 #[path = "../theory/src/mod.rs"]
 pub mod theory;
 #[cfg(feature = "torch")]
 pub mod train;
+pub mod verify;
 
 pub use error::{Error, Result};

@@ -18,6 +18,12 @@ struct Cli {
 enum Command {
     /// Print the build's features and versions.
     Info,
+    /// Run what is missing of every experiment, check the paper's claims, write the report.
+    Verify(cli::verify::VerifyArgs),
+    /// Run one experiment (all its seeds) and report on it.
+    Run(cli::verify::RunArgs),
+    /// Evaluate finished runs of one or several output folders (e.g. shards) into one report.
+    Report(cli::verify::ReportArgs),
     /// Fetch and check the real data sets.
     Data(cli::data::DataArgs),
     /// Simulate the paper's simplified model: theory against simulation, claim C8.
@@ -55,6 +61,9 @@ fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Verify(args) => cli::verify::verify(args),
+        Command::Run(args) => cli::verify::run(args),
+        Command::Report(args) => cli::verify::report(args),
         Command::Data(args) => cli::data::run(args)?,
         #[cfg(feature = "torch")]
         Command::Train(args) => cli::train::run(args)?,

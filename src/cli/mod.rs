@@ -7,3 +7,4 @@ pub mod measure;
 pub mod simulate;
 #[cfg(feature = "torch")]
 pub mod train;
+pub mod verify;

@@ -1,0 +1,769 @@
+//! C1-C10: one function per claim.
+
+use super::thresholds::*;
+use super::{Outcome, Stat, Verdict};
+use crate::curves::Curves;
+
+/// The measured result of one seed of one experiment setting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedRun {
+    /// Master seed of the run.
+    pub seed: u64,
+    /// Its curves.
+    pub curves: Curves,
+    /// Bootstrap interval (lower, upper) of the final gap I(F_T;Y) - mu(F_T;L), when computed.
+    pub gap_interval: Option<(f64, f64)>,
+}
+
+/// One seed of the complexity hierarchy: mu(F_t; C_k) for reference classifiers ordered by
+/// increasing capacity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HierarchySeed {
+    /// Master seed of the run.
+    pub seed: u64,
+    /// SGD step of each checkpoint.
+    pub steps: Vec<i64>,
+    /// I(F_t; Y) per checkpoint.
+    pub i_fy: Vec<f64>,
+    /// (name, mu(F_t; C_k) per checkpoint), in order of increasing capacity.
+    pub references: Vec<(String, Vec<f64>)>,
+}
+
+/// One seed of the reparameterisation check.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReparamSeed {
+    /// Master seed of the run.
+    pub seed: u64,
+    /// Fraction of test points whose prediction changed.
+    pub disagreement: f64,
+    /// |mu(F';L) - mu(F;L)| in bits.
+    pub mu_change: f64,
+}
+
+/// The index of the first checkpoint where `i_fy - mu` exceeds `gap` bits.
+pub fn departure(i_fy: &[f64], mu: &[f64], gap: f64) -> Option<usize> {
+    i_fy.iter().zip(mu).position(|(i, m)| i - m > gap)
+}
+
+/// T0 of a run (see the T0 rule in [`super::thresholds`]): the index of its checkpoint.
+pub fn t0_index(c: &Curves) -> Option<usize> {
+    let i: Vec<f64> = c.points.iter().map(|p| p.i_fy_test).collect();
+    let m: Vec<f64> = c.points.iter().map(|p| p.mu).collect();
+    departure(&i, &m, T0_GAP_BITS)
+}
+
+fn no_runs(id: &str, scope: &str, statement: &str) -> Verdict {
+    Verdict::skipped(id, scope, statement, "no finished runs")
+}
+
+struct Draft<'a> {
+    id: &'a str,
+    scope: &'a str,
+    statement: &'a str,
+    measured: &'a str,
+    threshold: String,
+}
+
+impl Draft<'_> {
+    /// Finish a verdict: `pass(stat)` decides on the statistic; `problems` are per-seed failures
+    /// that fail the claim whatever the statistic.
+    fn finish(
+        self,
+        per_seed: Vec<(u64, f64)>,
+        problems: Vec<String>,
+        pass: impl Fn(&Stat) -> bool,
+    ) -> Verdict {
+        let finite: Vec<f64> = per_seed
+            .iter()
+            .map(|&(_, v)| v)
+            .filter(|v| v.is_finite())
+            .collect();
+        let statistic = Stat::of(&finite);
+        let outcome = match (&statistic, problems.is_empty()) {
+            (_, false) => Outcome::Fail(problems.join("; ")),
+            (None, true) => Outcome::Fail("no seed produced a value".into()),
+            (Some(s), true) if pass(s) => Outcome::Pass,
+            (Some(s), true) => Outcome::Fail(format!(
+                "trimmed mean {:.4} misses the threshold",
+                s.trimmed_mean
+            )),
+        };
+        Verdict {
+            id: self.id.into(),
+            scope: self.scope.into(),
+            statement: self.statement.into(),
+            measured: self.measured.into(),
+            statistic,
+            per_seed,
+            threshold: self.threshold,
+            outcome,
+        }
+    }
+}
+
+fn too_few_seeds(runs: usize, min_seeds: usize) -> Vec<String> {
+    if runs < min_seeds {
+        vec![format!("only {runs} seeds, at least {min_seeds} required")]
+    } else {
+        Vec::new()
+    }
+}
+
+/// C1 (toy): a linear boundary first, complex later, the noise fitted but the concept kept.
+pub fn c1_toy(scope: &str, runs: &[SeedRun], min_seeds: usize) -> Verdict {
+    let statement = "toy: F agrees with L in the linear phase; at the end train acc 100% and test acc near 1 - noise";
+    if runs.is_empty() {
+        return no_runs("C1", scope, statement);
+    }
+    let mut problems = too_few_seeds(runs.len(), min_seeds);
+    let mut per_seed = Vec::new();
+    for r in runs {
+        let c = &r.curves;
+        let end = t0_index(c).unwrap_or(c.points.len());
+        let early = c.points[..end.max(1)]
+            .iter()
+            .map(|p| p.agreement)
+            .fold(f64::NAN, f64::max);
+        per_seed.push((r.seed, early));
+        if let Some(last) = c.last() {
+            if last.train_acc < C1_FINAL_TRAIN_ACC {
+                problems.push(format!(
+                    "seed {}: final train acc {:.4} < {C1_FINAL_TRAIN_ACC}",
+                    r.seed, last.train_acc
+                ));
+            }
+            let need = 1.0 - C1_NOISE_FACTOR * c.noise_rate;
+            if last.test_acc < need {
+                problems.push(format!(
+                    "seed {}: final test acc {:.4} < 1 - {C1_NOISE_FACTOR} x noise {:.3} = {need:.4}",
+                    r.seed, last.test_acc, c.noise_rate
+                ));
+            }
+        }
+    }
+    Draft {
+        id: "C1",
+        scope,
+        statement,
+        measured: "largest Pr[F_t = L] on test points before T0",
+        threshold: format!(
+            ">= {C1_EARLY_AGREEMENT}; final train acc = 100%; final test acc >= 1 - {C1_NOISE_FACTOR} x noise"
+        ),
+    }
+    .finish(per_seed, problems, |s| s.trimmed_mean >= C1_EARLY_AGREEMENT)
+}
+
+/// C2: before F first matches L, once I(F_t;Y) is clear of the estimator floor,
+/// mu(F_t;L) / I(F_t;Y) stays high.
+pub fn c2_linear_first(scope: &str, runs: &[SeedRun], min_seeds: usize) -> Verdict {
+    let statement = "early gain explained by a linear classifier";
+    if runs.is_empty() {
+        return no_runs("C2", scope, statement);
+    }
+    let mut problems = too_few_seeds(runs.len(), min_seeds);
+    let mut per_seed = Vec::new();
+    for r in runs {
+        let c = &r.curves;
+        let floor = FLOOR_MIN_BITS.max(FLOOR_MULTIPLE * c.floor.i_fy);
+        let mut min_ratio = f64::INFINITY;
+        for p in &c.points {
+            if p.i_fy_test >= c.i_ly {
+                break;
+            }
+            if p.i_fy_test >= floor {
+                min_ratio = min_ratio.min(p.mu / p.i_fy_test);
+            }
+        }
+        if min_ratio.is_infinite() {
+            problems.push(format!(
+                "seed {}: no checkpoint with I(F_t;Y) between the floor {floor:.4} and I(L;Y) {:.4} (record more early steps)",
+                r.seed, c.i_ly
+            ));
+            per_seed.push((r.seed, f64::NAN));
+        } else {
+            per_seed.push((r.seed, min_ratio));
+        }
+    }
+    Draft {
+        id: "C2",
+        scope,
+        statement,
+        measured: "smallest mu(F_t;L)/I(F_t;Y) over checkpoints before I(F_t;Y) >= I(L;Y), I(F_t;Y) clear of the floor",
+        threshold: format!(
+            ">= {C2_MIN_RATIO} (floor: max({FLOOR_MIN_BITS} bits, {FLOOR_MULTIPLE} x shuffled-label floor))"
+        ),
+    }
+    .finish(per_seed, problems, |s| s.trimmed_mean >= C2_MIN_RATIO)
+}
+
+/// C3: the split comes when F reaches L's level: I(F_T0;Y) / I(L;Y) in the range.
+pub fn c3_split_at_l(scope: &str, runs: &[SeedRun], min_seeds: usize) -> Verdict {
+    let statement = "the split (T0) comes when F reaches L's level";
+    if runs.is_empty() {
+        return no_runs("C3", scope, statement);
+    }
+    let mut problems = too_few_seeds(runs.len(), min_seeds);
+    let mut per_seed = Vec::new();
+    for r in runs {
+        let c = &r.curves;
+        match t0_index(c) {
+            Some(t) if c.i_ly > 0.0 => per_seed.push((r.seed, c.points[t].i_fy_test / c.i_ly)),
+            Some(_) => {
+                problems.push(format!("seed {}: I(L;Y) = 0", r.seed));
+                per_seed.push((r.seed, f64::NAN));
+            }
+            None => {
+                problems.push(format!(
+                    "seed {}: no T0 (I(F_t;Y) - mu never exceeds {T0_GAP_BITS} bits)",
+                    r.seed
+                ));
+                per_seed.push((r.seed, f64::NAN));
+            }
+        }
+    }
+    let (lo, hi) = C3_RATIO_RANGE;
+    Draft {
+        id: "C3",
+        scope,
+        statement,
+        measured: "I(F_T0;Y) / I(L;Y), T0 = first checkpoint with I(F_t;Y) - mu > 0.05 bits",
+        threshold: format!("in [{lo}, {hi}]"),
+    }
+    .finish(per_seed, problems, |s| {
+        s.trimmed_mean >= lo && s.trimmed_mean <= hi
+    })
+}
+
+/// C4: after T0 the network learns more than linear: the final gap is clearly positive.
+pub fn c4_beyond_linear(scope: &str, runs: &[SeedRun], min_seeds: usize) -> Verdict {
+    let statement = "after T0 the network learns more than the linear classifier";
+    if runs.is_empty() {
+        return no_runs("C4", scope, statement);
+    }
+    let mut problems = too_few_seeds(runs.len(), min_seeds);
+    let mut per_seed = Vec::new();
+    for r in runs {
+        let Some(last) = r.curves.last() else {
+            continue;
+        };
+        per_seed.push((r.seed, last.i_fy_test - last.mu));
+        match r.gap_interval {
+            Some((lo, _)) if lo <= 0.0 => problems.push(format!(
+                "seed {}: bootstrap lower bound {lo:.4} <= 0",
+                r.seed
+            )),
+            Some(_) => {}
+            None => problems.push(format!("seed {}: no bootstrap interval", r.seed)),
+        }
+    }
+    Draft {
+        id: "C4",
+        scope,
+        statement,
+        measured: "final I(F_T;Y) - mu(F_T;L) in bits",
+        threshold: format!(
+            "> {C4_MIN_GAP_BITS} bits; every seed's {}% bootstrap lower bound > 0",
+            C4_BOOTSTRAP_LEVEL * 100.0
+        ),
+    }
+    .finish(per_seed, problems, |s| s.trimmed_mean > C4_MIN_GAP_BITS)
+}
+
+/// C5: retention through zero training error: mu(F_T;L) >= 0.8 I(L;Y) at 100% train accuracy.
+pub fn c5_retention(scope: &str, runs: &[SeedRun], min_seeds: usize) -> Verdict {
+    let statement = "the final network retains the linear classifier through zero training error";
+    if runs.is_empty() {
+        return no_runs("C5", scope, statement);
+    }
+    let mut problems = too_few_seeds(runs.len(), min_seeds);
+    let mut per_seed = Vec::new();
+    for r in runs {
+        let c = &r.curves;
+        let Some(last) = c.last() else { continue };
+        if last.train_acc < C5_TRAIN_ACC {
+            problems.push(format!(
+                "seed {}: final train acc {:.4} < 100% (run does not reach zero training error)",
+                r.seed, last.train_acc
+            ));
+        }
+        let v = if c.i_ly > 0.0 {
+            last.mu / c.i_ly
+        } else {
+            f64::NAN
+        };
+        per_seed.push((r.seed, v));
+    }
+    Draft {
+        id: "C5",
+        scope,
+        statement,
+        measured: "mu(F_T;L) / I(L;Y) at the final checkpoint",
+        threshold: format!(">= {C5_MIN_RETENTION} with final train acc = 100%"),
+    }
+    .finish(per_seed, problems, |s| s.trimmed_mean >= C5_MIN_RETENTION)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// C6: the departure time of mu(F_t;C_k) from I(F_t;Y) increases with the capacity k.
+pub fn c6_hierarchy(scope: &str, seeds: &[HierarchySeed], min_seeds: usize) -> Verdict {
+    let statement = "classes of increasing capacity explain F up to later times";
+    if seeds.is_empty() {
+        return no_runs("C6", scope, statement);
+    }
+    let mut problems = too_few_seeds(seeds.len(), min_seeds);
+    let k = seeds[0].references.len();
+    if k < 2 || seeds.iter().any(|s| s.references.len() != k) {
+        problems.push(format!(
+            "need the same >= 2 reference classifiers in every seed, got {k}"
+        ));
+    }
+    // Departure step per seed and reference; a reference that never departs departs "after the
+    // end" (+infinity).
+    let dep: Vec<Vec<f64>> = seeds
+        .iter()
+        .map(|s| {
+            s.references
+                .iter()
+                .map(
+                    |(_, mu)| match departure(&s.i_fy, mu, C6_DEPARTURE_GAP_BITS) {
+                        Some(t) => s.steps.get(t).map_or(f64::INFINITY, |&x| x as f64),
+                        None => f64::INFINITY,
+                    },
+                )
+                .collect()
+        })
+        .collect();
+    let per_seed: Vec<(u64, f64)> = seeds
+        .iter()
+        .zip(&dep)
+        .map(|(s, d)| {
+            let ordered = d.windows(2).all(|w| w[0] <= w[1]) && d.first() < d.last();
+            (s.seed, if ordered { 1.0 } else { 0.0 })
+        })
+        .collect();
+    let medians: Vec<f64> = (0..k)
+        .map(|j| {
+            let mut col: Vec<f64> = dep.iter().filter_map(|d| d.get(j).copied()).collect();
+            median(&mut col)
+        })
+        .collect();
+    let names: Vec<&str> = seeds[0]
+        .references
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let ordered =
+        medians.windows(2).all(|w| w[0] <= w[1]) && medians.first() < medians.last() && k >= 2;
+    if !ordered && problems.is_empty() {
+        problems.push(format!(
+            "median departure steps not increasing: {}",
+            names
+                .iter()
+                .zip(&medians)
+                .map(|(n, m)| format!("{n}={m}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let mut v = Draft {
+        id: "C6",
+        scope,
+        statement,
+        measured: "per seed: 1 if departure steps are non-decreasing in capacity (and last > first)",
+        threshold: format!(
+            "median departure step over seeds non-decreasing in capacity, last > first (departure: I(F_t;Y) - mu(F_t;C_k) > {C6_DEPARTURE_GAP_BITS} bits)"
+        ),
+    }
+    .finish(per_seed, problems, |_| ordered);
+    v.measured = format!(
+        "{}; median departure steps {}",
+        v.measured,
+        names
+            .iter()
+            .zip(&medians)
+            .map(|(n, m)| format!("{n}={m}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    v
+}
+
+/// C7: mu depends only on the implemented function.
+pub fn c7_reparameterisation(scope: &str, seeds: &[ReparamSeed], min_seeds: usize) -> Verdict {
+    let statement = "mu is unchanged under a function-preserving reparameterisation";
+    if seeds.is_empty() {
+        return no_runs("C7", scope, statement);
+    }
+    let mut problems = too_few_seeds(seeds.len(), min_seeds);
+    for s in seeds {
+        if s.disagreement > C7_MAX_DISAGREEMENT || s.mu_change > C7_MAX_MU_CHANGE_BITS {
+            problems.push(format!(
+                "seed {}: {:.2e} of predictions changed, mu changed by {:.2e} bits",
+                s.seed, s.disagreement, s.mu_change
+            ));
+        }
+    }
+    Draft {
+        id: "C7",
+        scope,
+        statement,
+        measured: "|mu(F';L) - mu(F;L)| in bits",
+        threshold: format!(
+            "<= {C7_MAX_MU_CHANGE_BITS} bits and <= {C7_MAX_DISAGREEMENT} of predictions changed, every seed"
+        ),
+    }
+    .finish(
+        seeds.iter().map(|s| (s.seed, s.mu_change)).collect(),
+        problems,
+        |s| s.hi <= C7_MAX_MU_CHANGE_BITS,
+    )
+}
+
+/// C8: retention in the simplified model, from the theory simulator. Until the simulator exists
+/// this is skipped, never passed.
+pub fn c8_theory(from_theory: Option<Verdict>) -> Verdict {
+    from_theory.unwrap_or_else(|| {
+        Verdict::skipped(
+            "C8",
+            "theory",
+            "theory: retention in the simplified model",
+            "theory simulator not built yet",
+        )
+    })
+}
+
+fn across(
+    id: &str,
+    statement: &str,
+    what: &str,
+    groups: &[(String, Vec<Verdict>)],
+    min_groups: usize,
+) -> Verdict {
+    let mut problems = Vec::new();
+    let mut evaluated = 0usize;
+    let mut per_group = Vec::new();
+    for (name, vs) in groups {
+        if vs.iter().all(|v| matches!(v.outcome, Outcome::Skipped(_))) {
+            continue;
+        }
+        evaluated += 1;
+        let bad: Vec<&str> = vs
+            .iter()
+            .filter(|v| v.outcome != Outcome::Pass)
+            .map(|v| v.id.as_str())
+            .collect();
+        let passed = vs.len() - bad.len();
+        per_group.push((evaluated as u64, passed as f64 / vs.len().max(1) as f64));
+        if !bad.is_empty() {
+            problems.push(format!("{name}: {} not passed", bad.join(", ")));
+        }
+    }
+    if evaluated < min_groups {
+        let skipped: Vec<&str> = groups
+            .iter()
+            .filter(|(_, vs)| vs.iter().all(|v| matches!(v.outcome, Outcome::Skipped(_))))
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let reason = format!(
+            "only {evaluated} {what} evaluated, at least {min_groups} required (skipped: {})",
+            if skipped.is_empty() {
+                "none".to_string()
+            } else {
+                skipped.join(", ")
+            }
+        );
+        if evaluated == 0 {
+            return Verdict::skipped(id, "", statement, reason);
+        }
+        problems.push(reason);
+    }
+    let names: Vec<&str> = groups.iter().map(|(n, _)| n.as_str()).collect();
+    Draft {
+        id,
+        scope: "",
+        statement,
+        measured: "fraction of the claims passed, per group",
+        threshold: format!("all pass on every {what} ({})", names.join(", ")),
+    }
+    .finish(per_group, problems, |s| s.lo >= 1.0)
+}
+
+/// C9: C2-C5 hold on several real and synthetic tasks. `tasks` holds each task's C2-C5 verdicts;
+/// a task whose verdicts are all skipped (e.g. data absent) is not counted.
+pub fn c9_tasks(tasks: &[(String, Vec<Verdict>)]) -> Verdict {
+    across(
+        "C9",
+        "C2-C5 hold on several real and synthetic tasks",
+        "tasks",
+        tasks,
+        C9_MIN_TASKS,
+    )
+}
+
+/// C10: C2 and C5 hold across a sweep of learning rates, batch sizes and widths.
+pub fn c10_sweep(settings: &[(String, Vec<Verdict>)]) -> Verdict {
+    across(
+        "C10",
+        "C2 and C5 hold across architecture and optimiser settings",
+        "settings",
+        settings,
+        C10_MIN_SETTINGS,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::curves::{CurvePoint, NullFloor};
+
+    /// Hand-built curves: (I(F_t;Y), mu, train acc) per checkpoint, level I(L;Y).
+    fn curves(i_ly: f64, pts: &[(f64, f64, f64)]) -> Curves {
+        Curves {
+            points: pts
+                .iter()
+                .enumerate()
+                .map(|(t, &(i, mu, tr))| CurvePoint {
+                    step: 1 << t,
+                    epoch: t as f64,
+                    train_acc: tr,
+                    test_acc: 0.85,
+                    agreement: 0.95,
+                    i_fy_test: i,
+                    i_fy_train: i,
+                    mu,
+                    i_fy_given_l: i - mu,
+                    i_ly_given_f: i_ly - mu,
+                })
+                .collect(),
+            i_ly,
+            linear_test_acc: 0.8,
+            linear_train_acc: 0.8,
+            noise_rate: 0.1,
+            floor: NullFloor {
+                permutations: 5,
+                i_fy: 0.001,
+                mu_abs: 0.001,
+            },
+        }
+    }
+
+    /// The paper's shape: mu tracks I(F;Y) up to L's level, then plateaus near I(L;Y).
+    fn good() -> Curves {
+        curves(
+            0.3,
+            &[
+                (0.0, 0.0, 0.5),
+                (0.1, 0.09, 0.6),
+                (0.25, 0.23, 0.7),
+                (0.32, 0.25, 0.8),
+                (0.5, 0.28, 0.95),
+                (0.6, 0.27, 1.0),
+            ],
+        )
+    }
+
+    fn runs(c: Curves, n: usize) -> Vec<SeedRun> {
+        (0..n)
+            .map(|s| SeedRun {
+                seed: s as u64,
+                curves: c.clone(),
+                gap_interval: Some((0.3, 0.36)),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn t0_is_first_gap_above_threshold() {
+        assert_eq!(t0_index(&good()), Some(3));
+        assert_eq!(departure(&[0.1, 0.2], &[0.1, 0.2], 0.05), None);
+    }
+
+    #[test]
+    fn good_curves_pass_c2_to_c5() {
+        let r = runs(good(), 3);
+        for v in [
+            c2_linear_first("t", &r, 3),
+            c3_split_at_l("t", &r, 3),
+            c4_beyond_linear("t", &r, 3),
+            c5_retention("t", &r, 3),
+        ] {
+            assert_eq!(v.outcome, Outcome::Pass, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn too_few_seeds_fails() {
+        let v = c5_retention("t", &runs(good(), 2), 3);
+        assert!(v.failed(), "{v:?}");
+    }
+
+    #[test]
+    fn c2_fails_when_early_gain_is_not_linear() {
+        let mut c = good();
+        c.points[1].mu = 0.05; // ratio 0.5 before F reaches L
+        let v = c2_linear_first("t", &runs(c, 3), 3);
+        assert!(v.failed(), "{v:?}");
+        assert!((v.statistic.unwrap().trimmed_mean - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn c2_ignores_points_below_floor_and_after_matching_l() {
+        let mut c = good();
+        c.points[1] = CurvePoint {
+            i_fy_test: 0.004,
+            mu: 0.0,
+            ..c.points[1]
+        };
+        c.points[4].mu = 0.0; // after F matched L: not part of C2
+        let v = c2_linear_first("t", &runs(c, 3), 3);
+        assert_eq!(v.outcome, Outcome::Pass, "{v:?}");
+    }
+
+    #[test]
+    fn c2_fails_without_a_measurable_checkpoint() {
+        let c = curves(0.3, &[(0.0, 0.0, 0.5), (0.5, 0.28, 1.0)]);
+        assert!(c2_linear_first("t", &runs(c, 3), 3).failed());
+    }
+
+    #[test]
+    fn c3_fails_when_split_is_early_or_absent() {
+        let mut c = good();
+        c.points[1].mu = 0.02; // gap 0.08 at I = 0.1: ratio 0.33
+        assert!(c3_split_at_l("t", &runs(c, 3), 3).failed());
+        let flat = curves(0.3, &[(0.1, 0.1, 0.5), (0.3, 0.3, 1.0)]);
+        assert!(c3_split_at_l("t", &runs(flat, 3), 3).failed());
+    }
+
+    #[test]
+    fn c4_fails_on_small_gap_or_interval_through_zero() {
+        let mut c = good();
+        c.points[5].mu = 0.57;
+        assert!(c4_beyond_linear("t", &runs(c, 3), 3).failed());
+        let mut r = runs(good(), 3);
+        r[1].gap_interval = Some((-0.01, 0.5));
+        assert!(c4_beyond_linear("t", &r, 3).failed());
+    }
+
+    #[test]
+    fn c5_fails_on_forgetting_or_no_interpolation() {
+        let mut c = good();
+        c.points[5].mu = 0.2; // 0.67 of I(L;Y)
+        assert!(c5_retention("t", &runs(c, 3), 3).failed());
+        let mut c = good();
+        c.points[5].train_acc = 0.99;
+        assert!(c5_retention("t", &runs(c, 3), 3).failed());
+    }
+
+    #[test]
+    fn trimmed_mean_drops_one_outlier_seed() {
+        let mut r = runs(good(), 5);
+        r[0].curves.points[5].mu = 0.0;
+        let v = c5_retention("t", &r, 5);
+        assert_eq!(v.outcome, Outcome::Pass, "{v:?}");
+        r[1].curves.points[5].mu = 0.0;
+        assert!(c5_retention("t", &r, 5).failed());
+    }
+
+    #[test]
+    fn c1_checks_agreement_and_final_accuracies() {
+        let r = runs(good(), 3);
+        assert_eq!(c1_toy("toy", &r, 3).outcome, Outcome::Pass);
+        let mut c = good();
+        c.points[5].test_acc = 0.7; // < 1 - 2 x 0.1
+        assert!(c1_toy("toy", &runs(c, 3), 3).failed());
+        let mut c = good();
+        for p in &mut c.points {
+            p.agreement = 0.7;
+        }
+        assert!(c1_toy("toy", &runs(c, 3), 3).failed());
+    }
+
+    fn hier(deps: &[usize]) -> HierarchySeed {
+        let n = 8;
+        let i_fy: Vec<f64> = (0..n).map(|t| t as f64 * 0.1).collect();
+        let references = deps
+            .iter()
+            .enumerate()
+            .map(|(k, &d)| {
+                let mu = i_fy
+                    .iter()
+                    .enumerate()
+                    .map(|(t, &i)| if t < d { i } else { i - 0.1 })
+                    .collect();
+                (format!("c{k}"), mu)
+            })
+            .collect();
+        HierarchySeed {
+            seed: 0,
+            steps: (0..n as i64).map(|t| 10 * t).collect(),
+            i_fy,
+            references,
+        }
+    }
+
+    #[test]
+    fn c6_passes_on_increasing_departures_and_fails_otherwise() {
+        let s = vec![hier(&[2, 4, 9]); 3];
+        assert_eq!(c6_hierarchy("h", &s, 3).outcome, Outcome::Pass);
+        let s = vec![hier(&[5, 3, 2]); 3];
+        assert!(c6_hierarchy("h", &s, 3).failed());
+        let s = vec![hier(&[3, 3]); 3];
+        assert!(c6_hierarchy("h", &s, 3).failed());
+    }
+
+    #[test]
+    fn c7_bounds_changes() {
+        let ok = ReparamSeed {
+            seed: 0,
+            disagreement: 0.0,
+            mu_change: 0.0,
+        };
+        assert_eq!(
+            c7_reparameterisation("r", &[ok; 3], 3).outcome,
+            Outcome::Pass
+        );
+        let bad = ReparamSeed {
+            mu_change: 0.01,
+            ..ok
+        };
+        assert!(c7_reparameterisation("r", &[ok, ok, bad], 3).failed());
+    }
+
+    #[test]
+    fn c8_is_skipped_until_built_and_never_passes() {
+        assert!(matches!(c8_theory(None).outcome, Outcome::Skipped(_)));
+    }
+
+    #[test]
+    fn c9_c10_need_every_evaluated_group_to_pass() {
+        let r = runs(good(), 3);
+        let pass = vec![c2_linear_first("a", &r, 3), c5_retention("a", &r, 3)];
+        let mut bad = pass.clone();
+        bad[1].outcome = Outcome::Fail("x".into());
+        let skipped = vec![Verdict::skipped("C2", "c", "", "data absent")];
+        let g = |v: &[(&str, &Vec<Verdict>)]| -> Vec<(String, Vec<Verdict>)> {
+            v.iter()
+                .map(|(n, x)| (n.to_string(), (*x).clone()))
+                .collect()
+        };
+        assert_eq!(
+            c9_tasks(&g(&[("a", &pass), ("b", &pass), ("c", &skipped)])).outcome,
+            Outcome::Pass
+        );
+        assert!(c9_tasks(&g(&[("a", &pass), ("b", &bad)])).failed());
+        assert!(c10_sweep(&g(&[("a", &pass), ("c", &skipped)])).failed());
+        assert!(matches!(
+            c10_sweep(&g(&[("c", &skipped)])).outcome,
+            Outcome::Skipped(_)
+        ));
+    }
+}

@@ -1,0 +1,156 @@
+//! The paper's claims C1-C10 as executable checks.
+//!
+//! Each claim is a function from measured per-seed results (curves of [`crate::curves`]) to a
+//! [`Verdict`]: the statement, the statistic over seeds, the per-seed values, the threshold and
+//! the outcome. Every threshold and the T0 rule are documented in [`thresholds`].
+
+mod checks;
+pub mod thresholds;
+
+pub use checks::{
+    c10_sweep, c1_toy, c2_linear_first, c3_split_at_l, c4_beyond_linear, c5_retention,
+    c6_hierarchy, c7_reparameterisation, c8_theory, c9_tasks, departure, t0_index, HierarchySeed,
+    ReparamSeed, SeedRun,
+};
+
+use serde::{Deserialize, Serialize};
+
+/// Whether a claim holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", content = "reason", rename_all = "lowercase")]
+pub enum Outcome {
+    /// The statistic meets the threshold.
+    Pass,
+    /// It does not (the reason says how).
+    Fail(String),
+    /// Not evaluated (the reason says why); never counted as passed.
+    Skipped(String),
+}
+
+impl Outcome {
+    /// Short label for tables.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail(_) => "FAIL",
+            Outcome::Skipped(_) => "skipped",
+        }
+    }
+
+    /// The reason, if any.
+    pub fn reason(&self) -> &str {
+        match self {
+            Outcome::Pass => "",
+            Outcome::Fail(r) | Outcome::Skipped(r) => r,
+        }
+    }
+}
+
+/// A summary of per-seed values.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Stat {
+    /// Number of values.
+    pub n: usize,
+    /// Plain mean.
+    pub mean: f64,
+    /// Mean after dropping the single lowest and highest value (when n >= 3).
+    pub trimmed_mean: f64,
+    /// Smallest value kept by the trimming.
+    pub lo: f64,
+    /// Largest value kept by the trimming.
+    pub hi: f64,
+}
+
+impl Stat {
+    /// Summarise `values` (non-finite values sort last). `None` when empty.
+    pub fn of(values: &[f64]) -> Option<Self> {
+        if values.is_empty() {
+            return None;
+        }
+        let mut v = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let mean = v.iter().sum::<f64>() / n as f64;
+        let kept = if n >= 3 { &v[1..n - 1] } else { &v[..] };
+        Some(Stat {
+            n,
+            mean,
+            trimmed_mean: kept.iter().sum::<f64>() / kept.len() as f64,
+            lo: kept[0],
+            hi: kept[kept.len() - 1],
+        })
+    }
+}
+
+/// The verdict on one claim.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// Claim id (`C1` .. `C10`), with the task or setting it was evaluated on.
+    pub id: String,
+    /// The task, setting or experiment evaluated (empty for claims over several).
+    pub scope: String,
+    /// What is claimed, with the threshold in words.
+    pub statement: String,
+    /// What the statistic measures.
+    pub measured: String,
+    /// The statistic over seeds, when one exists.
+    pub statistic: Option<Stat>,
+    /// Per-seed values: (seed, value).
+    pub per_seed: Vec<(u64, f64)>,
+    /// The threshold, in words.
+    pub threshold: String,
+    /// Pass, fail or skipped.
+    pub outcome: Outcome,
+}
+
+impl Verdict {
+    /// A skipped verdict.
+    pub fn skipped(id: &str, scope: &str, statement: &str, reason: impl Into<String>) -> Self {
+        Verdict {
+            id: id.into(),
+            scope: scope.into(),
+            statement: statement.into(),
+            measured: String::new(),
+            statistic: None,
+            per_seed: Vec::new(),
+            threshold: String::new(),
+            outcome: Outcome::Skipped(reason.into()),
+        }
+    }
+
+    /// Whether the claim failed.
+    pub fn failed(&self) -> bool {
+        matches!(self.outcome, Outcome::Fail(_))
+    }
+}
+
+/// Render verdicts as a plain-text table (one row per verdict).
+pub fn table(verdicts: &[Verdict]) -> String {
+    let mut out = format!(
+        "{:<4} {:<26} {:<8} {:>10} {:>21}  {}\n",
+        "id", "scope", "outcome", "statistic", "trimmed range", "threshold / reason"
+    );
+    for v in verdicts {
+        let (stat, range) = match v.statistic {
+            Some(s) => (
+                format!("{:.4}", s.trimmed_mean),
+                format!("[{:.4}, {:.4}]", s.lo, s.hi),
+            ),
+            None => ("-".into(), "-".into()),
+        };
+        let note = match &v.outcome {
+            Outcome::Pass => v.threshold.clone(),
+            o => format!("{} ({})", v.threshold, o.reason()),
+        };
+        out.push_str(&format!(
+            "{:<4} {:<26} {:<8} {:>10} {:>21}  {}\n",
+            v.id,
+            v.scope,
+            v.outcome.label(),
+            stat,
+            range,
+            note.trim()
+        ));
+    }
+    out
+}

@@ -1,0 +1,337 @@
+//! `sgdc verify`, `sgdc run EXPERIMENT` and `sgdc report DIR...`.
+
+use clap::{Args, ValueEnum};
+use sgd_complexity::verify::experiment::{self, Experiment, Tier};
+use sgd_complexity::verify::runs::Executor;
+use sgd_complexity::verify::{self as v, VerifyOptions};
+use sgd_complexity::Error;
+use std::path::{Path, PathBuf};
+
+/// Verification tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TierArg {
+    /// Small budgets: minutes on a 2-core CPU.
+    Quick,
+    /// Paper scale.
+    Full,
+}
+
+impl From<TierArg> for Tier {
+    fn from(t: TierArg) -> Tier {
+        match t {
+            TierArg::Quick => Tier::Quick,
+            TierArg::Full => Tier::Full,
+        }
+    }
+}
+
+/// Options shared by `verify` and `run`.
+#[derive(Args, Debug)]
+pub struct Common {
+    /// Tier of every experiment.
+    #[arg(long, value_enum, default_value = "quick")]
+    pub tier: TierArg,
+    /// Output folder: runs go to OUT/runs, the report to OUT/report.
+    #[arg(long, default_value = "out/verify")]
+    pub out: PathBuf,
+    /// Runs at a time (threads are shared out between them).
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
+    /// Where real data sets live (default: $SGDC_DATA_DIR or data/).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Folder of experiment files.
+    #[arg(long, default_value = "experiments")]
+    pub experiments: PathBuf,
+    /// Seeds instead of each experiment's tier seeds (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub seeds: Option<Vec<u64>>,
+    /// Only print the claims table.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Compute device of the runs.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceArg,
+}
+
+/// Compute device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeviceArg {
+    /// The CPU.
+    Cpu,
+    /// The first CUDA device (needs a build with the `cuda` feature).
+    Cuda,
+}
+
+/// The executor of this build.
+#[cfg(feature = "torch")]
+fn executor(c: &Common) -> Box<dyn Executor> {
+    use sgd_complexity::train::Device;
+    use sgd_complexity::verify::trainer::TorchExecutor;
+    let device = match c.device {
+        DeviceArg::Cpu => Device::Cpu,
+        DeviceArg::Cuda => Device::Cuda,
+    };
+    Box::new(TorchExecutor {
+        device,
+        data_dir: c.data_dir.clone(),
+    })
+}
+
+/// The executor of a build without libtorch: every run fails with a clear message.
+#[cfg(not(feature = "torch"))]
+fn executor(c: &Common) -> Box<dyn Executor> {
+    let _ = (c.device, &c.data_dir);
+    Box::new(NoTrainer)
+}
+
+/// Arguments of `sgdc verify`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Only run shard I of N (1-based, e.g. `2/8`), for cluster job arrays; merge the shards'
+    /// output folders with `sgdc report`.
+    #[arg(long)]
+    pub shard: Option<String>,
+}
+
+/// Arguments of `sgdc run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Experiment name (a file in the experiments folder) or path to an experiment file.
+    pub experiment: String,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// Arguments of `sgdc report`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Output folders of `sgdc verify` (e.g. one per shard) whose runs are merged.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where to write the report (default: DIR/report of the first folder).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Tier the runs were made with.
+    #[arg(long, value_enum, default_value = "quick")]
+    pub tier: TierArg,
+    /// Folder of experiment files.
+    #[arg(long, default_value = "experiments")]
+    pub experiments: PathBuf,
+    /// Where real data sets live (to tell which experiments were skipped).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize), Error> {
+    let bad = || Error::param("--shard", s, "expected I/N with 1 <= I <= N");
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if i == 0 || n == 0 || i > n {
+        return Err(bad());
+    }
+    Ok((i - 1, n))
+}
+
+fn is_input_error(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::InvalidParam { .. } | Error::BadFile { .. } | Error::LengthMismatch { .. }
+    )
+}
+
+fn exit_on(e: Error) -> ! {
+    eprintln!("error: {e}");
+    std::process::exit(if is_input_error(&e) { 2 } else { 1 });
+}
+
+fn command_line() -> String {
+    std::env::args()
+        .enumerate()
+        .map(|(i, a)| if i == 0 { "sgdc".to_string() } else { a })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn data_dir(d: &Option<PathBuf>) -> PathBuf {
+    d.clone()
+        .unwrap_or_else(sgd_complexity::data::fetch::default_data_dir)
+}
+
+fn options(c: &Common, shard: Option<(usize, usize)>) -> Result<VerifyOptions, Error> {
+    if c.jobs == 0 {
+        return Err(Error::param("--jobs", 0, "must be at least 1"));
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Ok(VerifyOptions {
+        tier: c.tier.into(),
+        seeds: c.seeds.clone(),
+        out: c.out.clone(),
+        data_dir: data_dir(&c.data_dir),
+        jobs: c.jobs,
+        threads_per_job: (cores / c.jobs).max(1),
+        shard,
+        progress: !c.quiet,
+        command: command_line(),
+        aggregate: true,
+    })
+}
+
+fn go(exec: &dyn Executor, experiments: &[Experiment], opts: &VerifyOptions) -> Result<i32, Error> {
+    let o = v::verify(exec, experiments, opts)?;
+    let trained = o.jobs.iter().filter(|j| !j.reused).count();
+    let failed: Vec<_> = o.jobs.iter().filter(|j| j.error.is_some()).collect();
+    println!("{}", v::table(&o.report));
+    println!(
+        "runs: {} planned, {} reused, {} made, {} failed; {:.0} s running, {:.1} s evaluating",
+        o.jobs.len(),
+        o.jobs.len() - trained,
+        trained - failed.len(),
+        failed.len(),
+        o.run_seconds,
+        o.report_seconds
+    );
+    for j in &failed {
+        println!(
+            "failed run {}: {}",
+            j.rel_dir.display(),
+            j.error.as_deref().unwrap_or("")
+        );
+    }
+    println!(
+        "report: {}",
+        opts.out.join("report").join("index.html").display()
+    );
+    let claims_failed = sgd_complexity::report::any_failed(&o.report);
+    if claims_failed {
+        println!("some claims FAILED (see the table above)");
+    }
+    Ok(if claims_failed || !failed.is_empty() {
+        1
+    } else {
+        0
+    })
+}
+
+/// `sgdc verify`.
+pub fn verify(args: VerifyArgs) {
+    let exec = executor(&args.common);
+    let exec = exec.as_ref();
+    let run = || -> Result<i32, Error> {
+        let shard = args.shard.as_deref().map(parse_shard).transpose()?;
+        let opts = options(&args.common, shard)?;
+        let experiments = experiment::load_dir(&args.common.experiments)?;
+        go(exec, &experiments, &opts)
+    };
+    match run() {
+        Ok(code) => std::process::exit(code),
+        Err(e) => exit_on(e),
+    }
+}
+
+/// `sgdc run EXPERIMENT`.
+pub fn run(args: RunArgs) {
+    let exec = executor(&args.common);
+    let exec = exec.as_ref();
+    let run = || -> Result<i32, Error> {
+        let mut opts = options(&args.common, None)?;
+        opts.aggregate = false;
+        let e = experiment::find(&args.common.experiments, &args.experiment)?;
+        go(exec, std::slice::from_ref(&e), &opts)
+    };
+    match run() {
+        Ok(code) => std::process::exit(code),
+        Err(e) => exit_on(e),
+    }
+}
+
+/// `sgdc report DIR...`.
+pub fn report(args: ReportArgs) {
+    let run = || -> Result<i32, Error> {
+        for d in &args.dirs {
+            if !d.join("runs").is_dir() {
+                return Err(Error::param(
+                    "DIR",
+                    d.display(),
+                    "has no runs/ folder (not an output folder of sgdc verify)",
+                ));
+            }
+        }
+        let experiments = experiment::load_dir(&args.experiments)?;
+        let tier: Tier = args.tier.into();
+        let report_dir = args
+            .report
+            .clone()
+            .unwrap_or_else(|| args.dirs[0].join("report"));
+        let r = v::evaluate::evaluate(&v::evaluate::Evaluation {
+            experiments: &experiments,
+            tier,
+            seeds: None,
+            dirs: &args.dirs,
+            skipped: v::skipped(&experiments, tier, &data_dir(&args.data_dir)),
+            report_dir: report_dir.clone(),
+            command: command_line(),
+            theory: v::theory_verdict(),
+            aggregate: true,
+        })?;
+        println!("{}", v::table(&r));
+        println!("report: {}", report_dir.join("index.html").display());
+        Ok(i32::from(sgd_complexity::report::any_failed(&r)))
+    };
+    match run() {
+        Ok(code) => std::process::exit(code),
+        Err(e) => exit_on(e),
+    }
+}
+
+/// An executor for builds without the trainer: every run fails with a clear message.
+pub struct NoTrainer;
+
+impl Executor for NoTrainer {
+    fn train(
+        &self,
+        _: &sgd_complexity::verify::runs::Job,
+        _: &Path,
+        _: usize,
+    ) -> sgd_complexity::Result<()> {
+        Err(no_trainer())
+    }
+    fn mimic(
+        &self,
+        _: &sgd_complexity::verify::runs::Job,
+        _: &Path,
+        _: &Path,
+        _: usize,
+    ) -> sgd_complexity::Result<()> {
+        Err(no_trainer())
+    }
+    fn reparam(&self, _: &Path, _: u64) -> sgd_complexity::Result<(Vec<u8>, Vec<u8>)> {
+        Err(no_trainer())
+    }
+}
+
+fn no_trainer() -> Error {
+    Error::param(
+        "build",
+        "without the trainer",
+        "this sgdc cannot train; build with the torch feature (the default) or evaluate existing runs with `sgdc report`",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_syntax() {
+        assert_eq!(parse_shard("2/8").unwrap(), (1, 8));
+        for bad in ["0/3", "4/3", "x", "1/0", "1-2"] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
+    }
+}

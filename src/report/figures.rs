@@ -1,0 +1,272 @@
+//! Paper-style figures (plotters), each written as SVG and PNG.
+
+use crate::curves::Curves;
+use crate::error::{Error, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+
+const SIZE: (u32, u32) = (900, 560);
+
+fn plot_err(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::BadFile {
+        path: path.to_path_buf(),
+        reason: format!("cannot draw figure: {e}"),
+    }
+}
+
+/// One curve over seeds: the x values and, per x, the (min, mean, max) over the seeds that
+/// recorded that checkpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    /// Legend label.
+    pub label: String,
+    /// Points `(x, lo, mean, hi)`; x is the SGD step + 1 (log axis).
+    pub points: Vec<(f64, f64, f64, f64)>,
+}
+
+impl Band {
+    /// Aggregate `value(curves, checkpoint index)` over seeds, checkpoint by checkpoint.
+    pub fn over_seeds(
+        label: &str,
+        seeds: &[&Curves],
+        value: impl Fn(&Curves, usize) -> f64,
+    ) -> Band {
+        let len = seeds.iter().map(|c| c.points.len()).max().unwrap_or(0);
+        let mut points = Vec::with_capacity(len);
+        for t in 0..len {
+            let have: Vec<&&Curves> = seeds.iter().filter(|c| c.points.len() > t).collect();
+            let vals: Vec<f64> = have.iter().map(|c| value(c, t)).collect();
+            let x = have[0].points[t].step as f64 + 1.0;
+            let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let mean = vals.iter().sum::<f64>() / vals.len() as f64;
+            points.push((x, lo, mean, hi));
+        }
+        Band {
+            label: label.into(),
+            points,
+        }
+    }
+}
+
+/// A figure of curves against SGD steps on a log axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurveFigure {
+    /// Title.
+    pub title: String,
+    /// y-axis label.
+    pub y_label: String,
+    /// The curves with their seed bands.
+    pub bands: Vec<Band>,
+    /// Horizontal reference levels (label, value).
+    pub levels: Vec<(String, f64)>,
+    /// Vertical markers (label, step + 1).
+    pub markers: Vec<(String, f64)>,
+}
+
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(255, 127, 14),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+];
+
+fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &CurveFigure) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    root.fill(&WHITE).map_err(|x| e(&x))?;
+    let xs = fig.bands.iter().flat_map(|b| b.points.iter().map(|p| p.0));
+    let x_max = xs.fold(10.0f64, f64::max) * 1.2;
+    let ys = fig
+        .bands
+        .iter()
+        .flat_map(|b| b.points.iter().flat_map(|p| [p.1, p.3]))
+        .chain(fig.levels.iter().map(|l| l.1))
+        .filter(|v| v.is_finite());
+    let (y_lo, y_hi) = ys.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    let y_hi = if y_hi <= y_lo { y_lo + 1.0 } else { y_hi };
+    let pad = 0.05 * (y_hi - y_lo);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(&fig.title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d((1.0f64..x_max).log_scale(), (y_lo - pad)..(y_hi + pad))
+        .map_err(|x| e(&x))?;
+    chart
+        .configure_mesh()
+        .x_desc("SGD step + 1 (log scale)")
+        .y_desc(&fig.y_label)
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(|x| e(&x))?;
+    for (i, b) in fig.bands.iter().enumerate() {
+        let c = PALETTE[i % PALETTE.len()];
+        let mut poly: Vec<(f64, f64)> = b.points.iter().map(|p| (p.0, p.3)).collect();
+        poly.extend(b.points.iter().rev().map(|p| (p.0, p.1)));
+        chart
+            .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))
+            .map_err(|x| e(&x))?;
+        chart
+            .draw_series(LineSeries::new(
+                b.points.iter().map(|p| (p.0, p.2)),
+                c.stroke_width(2),
+            ))
+            .map_err(|x| e(&x))?
+            .label(b.label.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+    }
+    for (i, (label, v)) in fig.levels.iter().enumerate() {
+        let c = PALETTE[(fig.bands.len() + i) % PALETTE.len()];
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(1.0, *v), (x_max, *v)],
+                8,
+                5,
+                c.stroke_width(2),
+            ))
+            .map_err(|x| e(&x))?
+            .label(label.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+    }
+    for (label, x) in &fig.markers {
+        let lbl = label.clone();
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(*x, y_lo - pad), (*x, y_hi + pad)],
+                4,
+                4,
+                BLACK.stroke_width(1),
+            ))
+            .map_err(|x| e(&x))?
+            .label(lbl)
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|x| e(&x))?;
+    root.present().map_err(|x| e(&x))
+}
+
+/// Write `fig` to `base.svg` and `base.png`; returns both paths.
+pub fn write_curve_figure(base: &Path, fig: &CurveFigure) -> Result<[PathBuf; 2]> {
+    let svg = base.with_extension("svg");
+    let png = base.with_extension("png");
+    if let Some(dir) = base.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    draw(SVGBackend::new(&svg, SIZE).into_drawing_area(), fig).map_err(|e| plot_err(&svg, e))?;
+    draw(BitMapBackend::new(&png, SIZE).into_drawing_area(), fig).map_err(|e| plot_err(&png, e))?;
+    Ok([svg, png])
+}
+
+/// One decision-boundary snapshot of a 2-D task: the predicted class of each test point
+/// (`(x1, x2, class)`), drawn as a dense scatter, so that the boundary shows where the colours
+/// meet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// Panel title (e.g. the step).
+    pub title: String,
+    /// Test points with the predicted class.
+    pub points: Vec<(f32, f32, u8)>,
+}
+
+fn draw_grid<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    snaps: &[Snapshot],
+) -> Result<(), String> {
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    root.fill(&WHITE).map_err(|x| e(&x))?;
+    let root = root.titled(title, ("sans-serif", 20)).map_err(|x| e(&x))?;
+    let cols = snaps.len().clamp(1, 4);
+    let rows = snaps.len().div_ceil(cols).max(1);
+    let panels = root.split_evenly((rows, cols));
+    let colour = [RGBColor(49, 130, 189), RGBColor(222, 45, 38)];
+    for (panel, s) in panels.iter().zip(snaps) {
+        let mut chart = ChartBuilder::on(panel)
+            .caption(&s.title, ("sans-serif", 14))
+            .margin(6)
+            .build_cartesian_2d(-1.0f64..1.0, -1.0f64..1.0)
+            .map_err(|x| e(&x))?;
+        chart
+            .draw_series(s.points.iter().map(|&(x, y, c)| {
+                Circle::new(
+                    (f64::from(x), f64::from(y)),
+                    1,
+                    colour[(c as usize).min(1)].filled(),
+                )
+            }))
+            .map_err(|x| e(&x))?;
+    }
+    root.present().map_err(|x| e(&x))
+}
+
+/// Write a grid of decision-boundary snapshots (4 per row) to `base.svg` and `base.png`.
+pub fn write_snapshot_grid(base: &Path, title: &str, snaps: &[Snapshot]) -> Result<[PathBuf; 2]> {
+    let svg = base.with_extension("svg");
+    let png = base.with_extension("png");
+    if let Some(dir) = base.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    let cols = snaps.len().clamp(1, 4) as u32;
+    let rows = snaps.len().div_ceil(4).max(1) as u32;
+    let size = (260 * cols, 260 * rows + 40);
+    draw_grid(
+        SVGBackend::new(&svg, size).into_drawing_area(),
+        title,
+        snaps,
+    )
+    .map_err(|e| plot_err(&svg, e))?;
+    draw_grid(
+        BitMapBackend::new(&png, size).into_drawing_area(),
+        title,
+        snaps,
+    )
+    .map_err(|e| plot_err(&png, e))?;
+    Ok([svg, png])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::curves::{compute, tests::record, CurveOptions};
+
+    #[test]
+    fn writes_svg_and_png() {
+        let rec = record(400, 0.8, &[0.5, 0.7, 0.8, 0.9, 1.0]);
+        let c = compute(&rec, &CurveOptions::default()).unwrap();
+        let seeds = [&c, &c];
+        let fig = CurveFigure {
+            title: "test".into(),
+            y_label: "bits".into(),
+            bands: vec![Band::over_seeds("I(F;Y)", &seeds, |c, t| {
+                c.points[t].i_fy_test
+            })],
+            levels: vec![("I(L;Y)".into(), c.i_ly)],
+            markers: vec![("T0".into(), 5.0)],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let [svg, png] = write_curve_figure(&dir.path().join("f"), &fig).unwrap();
+        assert!(std::fs::read_to_string(svg).unwrap().contains("<svg"));
+        assert!(std::fs::metadata(png).unwrap().len() > 1000);
+        let snaps = vec![
+            Snapshot {
+                title: "step 1".into(),
+                points: vec![(0.1, 0.2, 1), (-0.5, 0.3, 0)],
+            };
+            3
+        ];
+        let [svg, _] = write_snapshot_grid(&dir.path().join("g"), "grid", &snaps).unwrap();
+        assert!(std::fs::read_to_string(svg).unwrap().contains("<svg"));
+    }
+}

@@ -1,0 +1,316 @@
+//! The verification report: `index.md`, a static `index.html` (opens without a server) and
+//! `report.json`, with the claims table, per-task summaries, figures and the exact commands and
+//! manifests behind them.
+
+pub mod figures;
+
+use crate::claims::{Outcome, Verdict};
+use crate::error::Result;
+use crate::run::atomic::write_atomic;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The measured summary of one task (means over seeds unless said).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskSummary {
+    /// Experiment (and setting) name.
+    pub name: String,
+    /// Human title.
+    pub title: String,
+    /// Seeds evaluated.
+    pub seeds: Vec<u64>,
+    /// T0 step per seed (`None`: no split).
+    pub t0_steps: Vec<Option<i64>>,
+    /// Realised label noise rate.
+    pub noise_rate: f64,
+    /// I(L;Y) in bits.
+    pub i_ly: f64,
+    /// Final mu(F_T;L) in bits.
+    pub final_mu: f64,
+    /// Final mu(F_T;L) / I(L;Y).
+    pub final_retention: f64,
+    /// Final I(F_T;Y) - mu(F_T;L) in bits.
+    pub final_gap: f64,
+    /// Final train accuracy (labels as trained on).
+    pub train_acc: f64,
+    /// Final test accuracy.
+    pub test_acc: f64,
+    /// Test accuracy of L.
+    pub linear_test_acc: f64,
+}
+
+/// A figure in the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FigureRef {
+    /// Path of the PNG relative to the report folder.
+    pub png: String,
+    /// Path of the SVG relative to the report folder.
+    pub svg: String,
+    /// Caption.
+    pub caption: String,
+    /// The command that reproduces it.
+    pub command: String,
+}
+
+/// One section of the report (an experiment).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    /// Experiment name.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Free text (e.g. why the section was skipped, what it stands in for).
+    pub note: String,
+    /// The command that reproduces the section's runs.
+    pub command: String,
+    /// Per-task (or per-setting) summaries.
+    pub summaries: Vec<TaskSummary>,
+    /// Figures.
+    pub figures: Vec<FigureRef>,
+    /// Manifests of the runs (as JSON), in seed order.
+    pub manifests: Vec<serde_json::Value>,
+}
+
+/// Everything the report shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Tier (quick or full).
+    pub tier: String,
+    /// The command that produced the whole report.
+    pub command: String,
+    /// The claims.
+    pub verdicts: Vec<Verdict>,
+    /// Per-experiment sections.
+    pub sections: Vec<Section>,
+}
+
+fn fmt_t0(t: &[Option<i64>]) -> String {
+    t.iter()
+        .map(|s| s.map_or("none".to_string(), |v| v.to_string()))
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+fn stat_cell(v: &Verdict) -> (String, String) {
+    match v.statistic {
+        Some(s) => (
+            format!("{:.4}", s.trimmed_mean),
+            format!("[{:.4}, {:.4}] (n={})", s.lo, s.hi, s.n),
+        ),
+        None => ("-".into(), "-".into()),
+    }
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const SUMMARY_HEAD: [&str; 9] = [
+    "task",
+    "seeds",
+    "noise",
+    "T0 (step, per seed)",
+    "I(L;Y) bits",
+    "final mu/I(L;Y)",
+    "final I(F;Y)-mu bits",
+    "train acc",
+    "test acc (L)",
+];
+
+fn summary_row(s: &TaskSummary) -> [String; 9] {
+    [
+        s.name.clone(),
+        s.seeds.len().to_string(),
+        format!("{:.3}", s.noise_rate),
+        fmt_t0(&s.t0_steps),
+        format!("{:.4}", s.i_ly),
+        format!("{:.3}", s.final_retention),
+        format!("{:.4}", s.final_gap),
+        format!("{:.4}", s.train_acc),
+        format!("{:.4} ({:.4})", s.test_acc, s.linear_test_acc),
+    ]
+}
+
+/// Render `index.md`.
+pub fn markdown(r: &Report) -> String {
+    let mut o = String::new();
+    o.push_str(&format!(
+        "# Verification report ({} tier)\n\nReproduce: `{}`\n\nThresholds and the T0 rule: `src/claims/thresholds.rs`. Statistics are trimmed means over seeds (best and worst seed dropped when there are at least three); the range is that of the seeds kept.\n\n## Claims\n\n",
+        r.tier, r.command
+    ));
+    o.push_str("| id | scope | outcome | statistic | range | measured | threshold | note |\n|---|---|---|---|---|---|---|---|\n");
+    for v in &r.verdicts {
+        let (s, range) = stat_cell(v);
+        o.push_str(&format!(
+            "| {} | {} | **{}** | {} | {} | {} | {} | {} |\n",
+            v.id,
+            md_escape(&v.scope),
+            v.outcome.label(),
+            s,
+            range,
+            md_escape(&v.measured),
+            md_escape(&v.threshold),
+            md_escape(v.outcome.reason())
+        ));
+    }
+    o.push_str("\n## Measured per task\n\n");
+    o.push_str(&format!("| {} |\n", SUMMARY_HEAD.join(" | ")));
+    o.push_str(&format!("|{}\n", "---|".repeat(SUMMARY_HEAD.len())));
+    for sec in &r.sections {
+        for s in &sec.summaries {
+            o.push_str(&format!("| {} |\n", summary_row(s).join(" | ")));
+        }
+    }
+    for sec in &r.sections {
+        o.push_str(&format!(
+            "\n## {}\n\n{}\n\nRuns: `{}`\n\n",
+            sec.title, sec.note, sec.command
+        ));
+        for f in &sec.figures {
+            o.push_str(&format!(
+                "![{}]({})\n\n{} ([SVG]({})). Reproduce: `{}`\n\n",
+                md_escape(&f.caption),
+                f.png,
+                f.caption,
+                f.svg,
+                f.command
+            ));
+        }
+        if !sec.manifests.is_empty() {
+            o.push_str("<details><summary>Manifests</summary>\n\n```json\n");
+            for m in &sec.manifests {
+                o.push_str(&serde_json::to_string_pretty(m).unwrap_or_default());
+                o.push('\n');
+            }
+            o.push_str("```\n</details>\n");
+        }
+    }
+    o
+}
+
+/// Render `index.html` (self-contained apart from the figure files next to it).
+pub fn html(r: &Report) -> String {
+    let mut o = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>sgd-complexity verification</title>\n<style>body{font-family:sans-serif;max-width:1200px;margin:1em auto;padding:0 1em}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #bbb;padding:3px 6px;vertical-align:top}th{background:#eee}.pass{background:#d9f2d9}.FAIL{background:#f7d4d4}.skipped{background:#eee}code{background:#f4f4f4}img{max-width:100%;border:1px solid #ddd}pre{font-size:11px;overflow:auto;max-height:400px}</style></head><body>\n",
+    );
+    o.push_str(&format!(
+        "<h1>Verification report ({} tier)</h1>\n<p>Reproduce: <code>{}</code></p>\n<p>Thresholds and the T0 rule: <code>src/claims/thresholds.rs</code>. Statistics are trimmed means over seeds (best and worst seed dropped when there are at least three); the range is that of the seeds kept.</p>\n<h2>Claims</h2>\n<table><tr><th>id</th><th>scope</th><th>outcome</th><th>statistic</th><th>range</th><th>measured</th><th>threshold</th><th>note</th></tr>\n",
+        html_escape(&r.tier),
+        html_escape(&r.command)
+    ));
+    for v in &r.verdicts {
+        let (s, range) = stat_cell(v);
+        o.push_str(&format!(
+            "<tr class=\"{}\"><td>{}</td><td>{}</td><td><b>{}</b></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            v.outcome.label(),
+            html_escape(&v.id),
+            html_escape(&v.scope),
+            v.outcome.label(),
+            s,
+            range,
+            html_escape(&v.measured),
+            html_escape(&v.threshold),
+            html_escape(v.outcome.reason())
+        ));
+    }
+    o.push_str("</table>\n<h2>Measured per task</h2>\n<table><tr>");
+    for h in SUMMARY_HEAD {
+        o.push_str(&format!("<th>{}</th>", html_escape(h)));
+    }
+    o.push_str("</tr>\n");
+    for sec in &r.sections {
+        for s in &sec.summaries {
+            o.push_str("<tr>");
+            for c in summary_row(s) {
+                o.push_str(&format!("<td>{}</td>", html_escape(&c)));
+            }
+            o.push_str("</tr>\n");
+        }
+    }
+    o.push_str("</table>\n");
+    for sec in &r.sections {
+        o.push_str(&format!(
+            "<h2>{}</h2>\n<p>{}</p>\n<p>Runs: <code>{}</code></p>\n",
+            html_escape(&sec.title),
+            html_escape(&sec.note),
+            html_escape(&sec.command)
+        ));
+        for f in &sec.figures {
+            o.push_str(&format!(
+                "<figure><img src=\"{}\" alt=\"{}\"><figcaption>{} (<a href=\"{}\">SVG</a>). Reproduce: <code>{}</code></figcaption></figure>\n",
+                html_escape(&f.png),
+                html_escape(&f.caption),
+                html_escape(&f.caption),
+                html_escape(&f.svg),
+                html_escape(&f.command)
+            ));
+        }
+        if !sec.manifests.is_empty() {
+            o.push_str("<details><summary>Manifests</summary><pre>");
+            for m in &sec.manifests {
+                o.push_str(&html_escape(
+                    &serde_json::to_string_pretty(m).unwrap_or_default(),
+                ));
+                o.push('\n');
+            }
+            o.push_str("</pre></details>\n");
+        }
+    }
+    o.push_str("</body></html>\n");
+    o
+}
+
+/// Write `index.md`, `index.html` and `report.json` into `dir`.
+pub fn write(dir: &Path, r: &Report) -> Result<()> {
+    write_atomic(&dir.join("index.md"), markdown(r).as_bytes())?;
+    write_atomic(&dir.join("index.html"), html(r).as_bytes())?;
+    let json = serde_json::to_vec_pretty(r).map_err(|e| crate::Error::BadFile {
+        path: dir.join("report.json"),
+        reason: e.to_string(),
+    })?;
+    write_atomic(&dir.join("report.json"), &json)
+}
+
+/// Whether any verdict failed (the exit status of `sgdc verify`).
+pub fn any_failed(r: &Report) -> bool {
+    r.verdicts
+        .iter()
+        .any(|v| matches!(v.outcome, Outcome::Fail(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_escaped_tables() {
+        let r = Report {
+            tier: "quick".into(),
+            command: "sgdc verify".into(),
+            verdicts: vec![Verdict::skipped("C8", "theory", "x", "not <built>")],
+            sections: vec![Section {
+                name: "toy".into(),
+                title: "Toy".into(),
+                note: "n".into(),
+                command: "sgdc run experiments/toy.toml".into(),
+                summaries: vec![],
+                figures: vec![],
+                manifests: vec![serde_json::json!({"seed": 1})],
+            }],
+        };
+        let h = html(&r);
+        assert!(h.contains("not &lt;built&gt;") && h.contains("class=\"skipped\""));
+        assert!(markdown(&r).contains("| C8 | theory | **skipped**"));
+        assert!(!any_failed(&r));
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &r).unwrap();
+        assert!(dir.path().join("index.html").is_file());
+    }
+}

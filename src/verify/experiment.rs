@@ -1,0 +1,409 @@
+//! Experiments: versioned TOML files under `experiments/`, one per figure or claim.
+//!
+//! ```toml
+//! [experiment]
+//! name = "toy"                 # must equal the file stem
+//! title = "Figure 1 toy"
+//! kind = "task"                # task | hierarchy | sweep
+//! claims = ["C1", "C2", "C3", "C4", "C5"]
+//! note = "what the experiment shows, what it stands in for"
+//! reparam = false              # also check C7 on the final networks
+//!
+//! [tiers.quick]
+//! seeds = [1, 2, 3]
+//! train = { data = { n_train = 500 } }   # deep-merged over [train]
+//!
+//! [tiers.full]
+//! seeds = [1, 2, 3, 4, 5]
+//!
+//! [train]                      # a training configuration (see `sgdc train`)
+//! ...
+//!
+//! [[settings]]                 # kind = "sweep": one run set per setting, merged over the tier
+//! name = "lr-0.05"
+//! train = { optim = { lr = 0.05 } }
+//!
+//! [[references]]               # kind = "hierarchy": reference classifiers C_k of increasing
+//! name = "mlp-1x8"             # capacity, trained to mimic the final network
+//! train = { model = { kind = "mlp", depth = 1, width = 8 } }
+//! ```
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// What an experiment measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// One task: curves, T0, C1-C5 (and C7 with `reparam`).
+    Task,
+    /// The complexity hierarchy (C6).
+    Hierarchy,
+    /// The robustness sweep (C10).
+    Sweep,
+}
+
+/// The tier of a verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    /// Small budgets: the whole verification runs on a 2-core CPU in minutes.
+    Quick,
+    /// Paper scale.
+    Full,
+}
+
+impl Tier {
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Quick => "quick",
+            Tier::Full => "full",
+        }
+    }
+
+    /// Minimum number of seeds a claim needs in this tier.
+    pub fn min_seeds(self) -> usize {
+        match self {
+            Tier::Quick => crate::claims::thresholds::MIN_SEEDS_QUICK,
+            Tier::Full => crate::claims::thresholds::MIN_SEEDS_FULL,
+        }
+    }
+}
+
+/// `[experiment]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// Name (the file stem).
+    pub name: String,
+    /// Title in the report.
+    pub title: String,
+    /// Kind.
+    pub kind: Kind,
+    /// Claims evaluated on this experiment (`C1`..`C7`).
+    #[serde(default)]
+    pub claims: Vec<String>,
+    /// Free text for the report.
+    #[serde(default)]
+    pub note: String,
+    /// Whether to check C7 (function-preserving reparameterisation) on the final networks.
+    #[serde(default)]
+    pub reparam: bool,
+    /// Whether the task counts for C9 (a task experiment; default true for kind = task).
+    #[serde(default = "yes")]
+    pub counts_for_c9: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[tiers.<tier>]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierSpec {
+    /// Master seeds.
+    pub seeds: Vec<u64>,
+    /// Overrides deep-merged over `[train]`.
+    #[serde(default)]
+    pub train: toml::Table,
+}
+
+/// `[tiers]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tiers {
+    /// The quick tier.
+    pub quick: TierSpec,
+    /// The full tier.
+    pub full: TierSpec,
+}
+
+/// A named variation (sweep setting or hierarchy reference).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    /// File-name-safe name.
+    pub name: String,
+    /// Overrides deep-merged over the tier's configuration.
+    #[serde(default)]
+    pub train: toml::Table,
+}
+
+/// An experiment file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Experiment {
+    /// `[experiment]`.
+    pub experiment: Meta,
+    /// `[tiers]`.
+    pub tiers: Tiers,
+    /// `[train]`: the base training configuration.
+    pub train: toml::Table,
+    /// `[[settings]]` (sweep).
+    #[serde(default)]
+    pub settings: Vec<Variant>,
+    /// `[[references]]` (hierarchy), in order of increasing capacity.
+    #[serde(default)]
+    pub references: Vec<Variant>,
+    /// Where it was read from (not part of the file).
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+/// Deep-merge `over` into `base`: tables merge key by key, anything else replaces.
+pub fn merge(base: &mut toml::Table, over: &toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            _ => {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+fn safe_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+}
+
+const KNOWN_CLAIMS: [&str; 7] = ["C1", "C2", "C3", "C4", "C5", "C6", "C7"];
+
+impl Experiment {
+    /// Parse and check an experiment file; errors name the file and field.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let mut e: Experiment = toml::from_str(&text).map_err(|err| Error::BadFile {
+            path: path.to_path_buf(),
+            reason: err.to_string().trim().replace('\n', " "),
+        })?;
+        e.path = path.to_path_buf();
+        e.check()?;
+        Ok(e)
+    }
+
+    fn bad(&self, field: &str, value: impl ToString, reason: &str) -> Error {
+        Error::param(
+            format!("{}: {field}", self.path.display()),
+            value,
+            reason.to_string(),
+        )
+    }
+
+    /// Check names, seeds, claims and kind-specific parts.
+    pub fn check(&self) -> Result<()> {
+        let m = &self.experiment;
+        if !safe_name(&m.name) {
+            return Err(self.bad(
+                "experiment.name",
+                &m.name,
+                "use letters, digits, '-', '_', '.'",
+            ));
+        }
+        if let Some(stem) = self.path.file_stem().and_then(|s| s.to_str()) {
+            if stem != m.name {
+                return Err(self.bad("experiment.name", &m.name, "must equal the file name"));
+            }
+        }
+        for c in &m.claims {
+            if !KNOWN_CLAIMS.contains(&c.as_str()) {
+                return Err(self.bad("experiment.claims", c, "unknown claim (C1..C7)"));
+            }
+        }
+        for (tier, spec) in [("quick", &self.tiers.quick), ("full", &self.tiers.full)] {
+            if spec.seeds.is_empty() {
+                return Err(self.bad(&format!("tiers.{tier}.seeds"), "[]", "give seeds"));
+            }
+            let mut s = spec.seeds.clone();
+            s.sort_unstable();
+            s.dedup();
+            if s.len() != spec.seeds.len() {
+                return Err(self.bad(
+                    &format!("tiers.{tier}.seeds"),
+                    format!("{:?}", spec.seeds),
+                    "seeds must be distinct",
+                ));
+            }
+        }
+        let (list, what) = match m.kind {
+            Kind::Sweep => (&self.settings, "settings"),
+            Kind::Hierarchy => (&self.references, "references"),
+            Kind::Task => (&self.settings, "settings"),
+        };
+        if m.kind != Kind::Task && list.len() < 2 {
+            return Err(self.bad(what, list.len(), "needs at least two entries"));
+        }
+        if m.kind == Kind::Task && !(self.settings.is_empty() && self.references.is_empty()) {
+            return Err(self.bad(
+                "settings",
+                "…",
+                "a task experiment has no settings or references",
+            ));
+        }
+        for v in list {
+            if !safe_name(&v.name) || v.name == "main" {
+                return Err(self.bad(
+                    &format!("{what}.name"),
+                    &v.name,
+                    "use letters, digits, '-', '_', '.' (not 'main')",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The tier's spec.
+    pub fn tier(&self, tier: Tier) -> &TierSpec {
+        match tier {
+            Tier::Quick => &self.tiers.quick,
+            Tier::Full => &self.tiers.full,
+        }
+    }
+
+    /// The training configuration of the tier (base merged with the tier's overrides).
+    pub fn train_config(&self, tier: Tier) -> toml::Table {
+        let mut t = self.train.clone();
+        merge(&mut t, &self.tier(tier).train);
+        t
+    }
+
+    /// The run sets of the tier: `("main", config)` for task and hierarchy experiments, one per
+    /// setting for a sweep.
+    pub fn run_sets(&self, tier: Tier) -> Vec<(String, toml::Table)> {
+        let base = self.train_config(tier);
+        match self.experiment.kind {
+            Kind::Sweep => self
+                .settings
+                .iter()
+                .map(|s| {
+                    let mut t = base.clone();
+                    merge(&mut t, &s.train);
+                    (s.name.clone(), t)
+                })
+                .collect(),
+            _ => vec![("main".to_string(), base)],
+        }
+    }
+
+    /// The reference configurations of a hierarchy (merged over the tier's configuration).
+    pub fn reference_configs(&self, tier: Tier) -> Vec<(String, toml::Table)> {
+        let base = self.train_config(tier);
+        self.references
+            .iter()
+            .map(|r| {
+                let mut t = base.clone();
+                merge(&mut t, &r.train);
+                (r.name.clone(), t)
+            })
+            .collect()
+    }
+}
+
+/// Read every `*.toml` of `dir`, sorted by name.
+pub fn load_dir(dir: &Path) -> Result<Vec<Experiment>> {
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut paths: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    paths.iter().map(|p| Experiment::load(p)).collect()
+}
+
+/// Find an experiment by name in `dir`, or read it from a path.
+pub fn find(dir: &Path, name_or_path: &str) -> Result<Experiment> {
+    let p = Path::new(name_or_path);
+    if p.extension().is_some_and(|x| x == "toml") && p.is_file() {
+        return Experiment::load(p);
+    }
+    let candidate = dir.join(format!("{name_or_path}.toml"));
+    if candidate.is_file() {
+        return Experiment::load(&candidate);
+    }
+    let known: Vec<String> = load_dir(dir)
+        .map(|v| v.into_iter().map(|e| e.experiment.name).collect())
+        .unwrap_or_default();
+    Err(Error::param(
+        "EXPERIMENT",
+        name_or_path,
+        format!("no such experiment (known: {})", known.join(", ")),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOY: &str = r#"
+[experiment]
+name = "toy"
+title = "Toy"
+kind = "task"
+claims = ["C1", "C5"]
+
+[tiers.quick]
+seeds = [1, 2, 3]
+train = { data = { n_train = 50 } }
+
+[tiers.full]
+seeds = [1, 2, 3, 4, 5]
+
+[train]
+data = { task = "disc-sinusoid", n_train = 1000, label_noise = 0.1 }
+optim = { lr = 0.1, batch_size = 32 }
+"#;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn tiers_merge_over_base() {
+        let d = tempfile::tempdir().unwrap();
+        let e = Experiment::load(&write(d.path(), "toy.toml", TOY)).unwrap();
+        let q = e.train_config(Tier::Quick);
+        let data = q["data"].as_table().unwrap();
+        assert_eq!(data["n_train"].as_integer(), Some(50));
+        assert_eq!(data["label_noise"].as_float(), Some(0.1));
+        let f = e.train_config(Tier::Full);
+        assert_eq!(f["data"]["n_train"].as_integer(), Some(1000));
+        assert_eq!(e.run_sets(Tier::Quick).len(), 1);
+    }
+
+    #[test]
+    fn errors_name_file_and_field() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(d.path(), "other.toml", TOY);
+        let err = Experiment::load(&p).unwrap_err().to_string();
+        assert!(
+            err.contains("other.toml") && err.contains("experiment.name"),
+            "{err}"
+        );
+        let p = write(d.path(), "toy.toml", &TOY.replace("\"C5\"", "\"C11\""));
+        let err = Experiment::load(&p).unwrap_err().to_string();
+        assert!(err.contains("C11"), "{err}");
+        let p = write(d.path(), "toy.toml", &TOY.replace("[1, 2, 3]", "[1, 1]"));
+        assert!(Experiment::load(&p).is_err());
+        let p = write(
+            d.path(),
+            "toy.toml",
+            &TOY.replace("kind = \"task\"", "kind = \"sweep\""),
+        );
+        let err = Experiment::load(&p).unwrap_err().to_string();
+        assert!(err.contains("settings"), "{err}");
+        let p = write(
+            d.path(),
+            "toy.toml",
+            &TOY.replace("kind = \"task\"", "kind = \"task\"\nbogus = 1"),
+        );
+        let err = Experiment::load(&p).unwrap_err().to_string();
+        assert!(err.contains("toy.toml") && err.contains("bogus"), "{err}");
+        assert!(find(d.path(), "nope").is_err());
+    }
+}

@@ -1,0 +1,210 @@
+//! `sgdc verify`: run the experiments, evaluate the claims, write the report.
+//!
+//! The experiment registry is the folder `experiments/` ([`experiment`]); runs are planned,
+//! reused, resumed and sharded by [`runs`]; [`evaluate`] turns finished run folders into
+//! verdicts, figures and the report. How a run is trained is supplied through
+//! [`runs::Executor`] (the binary plugs in the libtorch trainer), so everything here builds
+//! and tests without libtorch.
+
+pub mod evaluate;
+pub mod experiment;
+pub mod runs;
+#[cfg(feature = "torch")]
+pub mod trainer;
+
+use crate::claims::{self, Verdict};
+use crate::error::Result;
+use crate::report::Report;
+use evaluate::{data_absent, evaluate, store_reparam, Evaluation, REPARAM_FILE};
+use experiment::{Experiment, Tier};
+use runs::{execute, plan, shard, Executor, JobReport};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Options of a verification.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// Tier.
+    pub tier: Tier,
+    /// Seeds to use instead of each experiment's tier seeds.
+    pub seeds: Option<Vec<u64>>,
+    /// Output folder (`runs/` and `report/` go inside).
+    pub out: PathBuf,
+    /// Where real data sets live.
+    pub data_dir: PathBuf,
+    /// Runs at a time.
+    pub jobs: usize,
+    /// Intra-op threads per run.
+    pub threads_per_job: usize,
+    /// `(i, n)`: only run shard i of n (0-based).
+    pub shard: Option<(usize, usize)>,
+    /// Print progress to stderr.
+    pub progress: bool,
+    /// The command line, for the report.
+    pub command: String,
+    /// Whether to evaluate the claims over all experiments (C8-C10).
+    pub aggregate: bool,
+}
+
+/// What a verification did.
+#[derive(Debug, Clone)]
+pub struct VerifyOutcome {
+    /// The report (also written to `out/report/`).
+    pub report: Report,
+    /// One entry per job.
+    pub jobs: Vec<JobReport>,
+    /// Seconds spent running jobs.
+    pub run_seconds: f64,
+    /// Seconds spent evaluating and writing the report.
+    pub report_seconds: f64,
+}
+
+/// Experiments whose data is absent, with the reason.
+pub fn skipped(
+    experiments: &[Experiment],
+    tier: Tier,
+    data_dir: &Path,
+) -> BTreeMap<String, String> {
+    experiments
+        .iter()
+        .filter_map(|e| {
+            data_absent(&e.train_config(tier), data_dir).map(|r| (e.experiment.name.clone(), r))
+        })
+        .collect()
+}
+
+/// Run what is missing, then evaluate and write the report.
+pub fn verify(
+    exec: &dyn Executor,
+    experiments: &[Experiment],
+    opts: &VerifyOptions,
+) -> Result<VerifyOutcome> {
+    let skip = skipped(experiments, opts.tier, &opts.data_dir);
+    for (name, why) in &skip {
+        eprintln!("verify: skipping {name}: {why}");
+    }
+    let mut units = Vec::new();
+    for e in experiments {
+        if !skip.contains_key(&e.experiment.name) {
+            units.extend(plan(e, opts.tier, opts.seeds.as_deref()));
+        }
+    }
+    if let Some((i, n)) = opts.shard {
+        units = shard(units, i, n);
+    }
+    let start = Instant::now();
+    let reparam_dirs: Vec<(PathBuf, u64)> = units
+        .iter()
+        .filter(|u| {
+            experiments
+                .iter()
+                .any(|e| e.experiment.name == u[0].experiment && e.experiment.reparam)
+        })
+        .map(|u| (opts.out.join(&u[0].rel_dir), u[0].seed))
+        .collect();
+    let jobs = execute(
+        exec,
+        &opts.out,
+        units,
+        opts.jobs,
+        opts.threads_per_job,
+        opts.progress,
+    );
+    for (dir, seed) in reparam_dirs {
+        if dir.join(REPARAM_FILE).is_file() || runs::inspect(&dir) != runs::FolderState::Complete {
+            continue;
+        }
+        match exec
+            .reparam(&dir, seed)
+            .and_then(|(a, b)| store_reparam(&dir, &a, &b))
+        {
+            Ok(_) => {}
+            Err(e) => eprintln!(
+                "verify: reparameterisation check of {} failed: {e}",
+                dir.display()
+            ),
+        }
+    }
+    let run_seconds = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let report = evaluate(&Evaluation {
+        experiments,
+        tier: opts.tier,
+        seeds: opts.seeds.as_deref(),
+        dirs: std::slice::from_ref(&opts.out),
+        skipped: skip,
+        report_dir: opts.out.join("report"),
+        command: opts.command.clone(),
+        theory: theory_verdict(),
+        aggregate: opts.aggregate,
+    })?;
+    Ok(VerifyOutcome {
+        report,
+        jobs,
+        run_seconds,
+        report_seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Claim C8 from the theory simulator's default sweep (`theory/sweeps/default.toml`), as a
+/// verdict; its thresholds are the theory module's (`theory/README.md`).
+pub fn theory_verdict() -> Option<Verdict> {
+    use crate::claims::{Outcome, Stat};
+    let statement = "theory: retention in the simplified model";
+    let threshold = "mu(F;L)/I(L;Y) >= 0.8 at the largest D/n; Pr[F != L] falls as D/n grows; theory agrees with simulation wherever it applies; the D ~ n control loses >= 0.05 test accuracy";
+    let v = match crate::theory::claim::claim_c8(None) {
+        Err(e) => Verdict {
+            outcome: Outcome::Fail(format!("theory sweep failed: {e}")),
+            threshold: threshold.into(),
+            ..Verdict::skipped("C8", "theory", statement, "")
+        },
+        Ok((r, _)) => {
+            let mut problems = Vec::new();
+            if !r.retention_ok {
+                problems.push(format!(
+                    "retention {:.3} at D/n = {:.1}",
+                    r.retention, r.retention_at_d_over_n
+                ));
+            }
+            if !r.disagreement_falls {
+                problems.push(format!(
+                    "Pr[F != L] does not fall with D/n: {:?}",
+                    r.pr_disagree_by_d_over_n
+                ));
+            }
+            if !r.theory_ok {
+                problems.push(format!(
+                    "theory agrees at {} of {} points",
+                    r.theory_agree.0, r.theory_agree.1
+                ));
+            }
+            if !r.control_ok {
+                problems.push(format!("negative control {:?}", r.control));
+            }
+            Verdict {
+                id: "C8".into(),
+                scope: "theory".into(),
+                statement: statement.into(),
+                measured: format!(
+                    "mu(F;L)/I(L;Y) at D/n = {:.1} (simulation; Pr[F != L] by D/n {:?})",
+                    r.retention_at_d_over_n, r.pr_disagree_by_d_over_n
+                ),
+                statistic: Stat::of(&[r.retention]),
+                per_seed: Vec::new(),
+                threshold: threshold.into(),
+                outcome: if r.pass && problems.is_empty() {
+                    Outcome::Pass
+                } else {
+                    Outcome::Fail(problems.join("; "))
+                },
+            }
+        }
+    };
+    Some(v)
+}
+
+/// The claims table as printed by `sgdc verify`.
+pub fn table(report: &Report) -> String {
+    claims::table(&report.verdicts)
+}
