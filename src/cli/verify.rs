@@ -5,7 +5,7 @@ use sgd_complexity::verify::experiment::{self, Experiment, Tier};
 use sgd_complexity::verify::runs::Executor;
 use sgd_complexity::verify::{self as v, VerifyOptions};
 use sgd_complexity::Error;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Verification tier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -74,7 +74,7 @@ fn executor(c: &Common) -> Box<dyn Executor> {
     };
     Box::new(TorchExecutor {
         device,
-        data_dir: c.data_dir.clone(),
+        data_dir: data_dir(&c.data_dir),
     })
 }
 
@@ -290,13 +290,15 @@ pub fn report(args: ReportArgs) {
 }
 
 /// An executor for builds without the trainer: every run fails with a clear message.
+#[cfg(not(feature = "torch"))]
 pub struct NoTrainer;
 
+#[cfg(not(feature = "torch"))]
 impl Executor for NoTrainer {
     fn train(
         &self,
         _: &sgd_complexity::verify::runs::Job,
-        _: &Path,
+        _: &std::path::Path,
         _: usize,
     ) -> sgd_complexity::Result<()> {
         Err(no_trainer())
@@ -304,17 +306,18 @@ impl Executor for NoTrainer {
     fn mimic(
         &self,
         _: &sgd_complexity::verify::runs::Job,
-        _: &Path,
-        _: &Path,
+        _: &std::path::Path,
+        _: &std::path::Path,
         _: usize,
     ) -> sgd_complexity::Result<()> {
         Err(no_trainer())
     }
-    fn reparam(&self, _: &Path, _: u64) -> sgd_complexity::Result<(Vec<u8>, Vec<u8>)> {
+    fn reparam(&self, _: &std::path::Path, _: u64) -> sgd_complexity::Result<(Vec<u8>, Vec<u8>)> {
         Err(no_trainer())
     }
 }
 
+#[cfg(not(feature = "torch"))]
 fn no_trainer() -> Error {
     Error::param(
         "build",

@@ -74,7 +74,10 @@ impl Executor for TorchExecutor {
         let cfg = config(job)?;
         let rec = RunRecord::load(teacher)?;
         if rec.is_empty() {
-            return Err(Error::Empty(format!("{}: no checkpoints", teacher.display())));
+            return Err(Error::Empty(format!(
+                "{}: no checkpoints",
+                teacher.display()
+            )));
         }
         let mut task = task_of(&job.train, &self.data_dir, job.seed)?;
         let labels = rec.train_row(rec.len() - 1).to_vec();
