@@ -19,7 +19,7 @@
 //! aligned with the coordinates.
 
 use super::synthetic::SyntheticModel;
-use super::toy::check_rate;
+use super::toy::{check_non_negative, check_rate};
 use crate::error::{Error, Result};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -93,20 +93,8 @@ impl SinusoidParams {
                 "must be at least 2 (one linear and one oscillating direction)",
             ));
         }
-        if !self.amplitude.is_finite() || self.amplitude < 0.0 {
-            return Err(Error::param(
-                format!("{prefix}amplitude"),
-                self.amplitude,
-                "must be finite and >= 0",
-            ));
-        }
-        if !self.frequency.is_finite() || self.frequency < 0.0 {
-            return Err(Error::param(
-                format!("{prefix}frequency"),
-                self.frequency,
-                "must be finite and >= 0",
-            ));
-        }
+        check_non_negative(&format!("{prefix}amplitude"), self.amplitude)?;
+        check_non_negative(&format!("{prefix}frequency"), self.frequency)?;
         check_rate(&format!("{prefix}noise"), self.noise)
     }
 }

@@ -39,22 +39,18 @@ impl Default for DiscSinusoid {
 impl DiscSinusoid {
     /// Check the parameters; the error names the field (prefixed by `prefix`) and value.
     pub fn check(&self, prefix: &str) -> Result<()> {
-        if !self.amplitude.is_finite() || self.amplitude < 0.0 {
-            return Err(Error::param(
-                format!("{prefix}amplitude"),
-                self.amplitude,
-                "must be finite and >= 0",
-            ));
-        }
-        if !self.frequency.is_finite() || self.frequency < 0.0 {
-            return Err(Error::param(
-                format!("{prefix}frequency"),
-                self.frequency,
-                "must be finite and >= 0",
-            ));
-        }
+        check_non_negative(&format!("{prefix}amplitude"), self.amplitude)?;
+        check_non_negative(&format!("{prefix}frequency"), self.frequency)?;
         check_rate(&format!("{prefix}noise"), self.noise)
     }
+}
+
+/// Check that a parameter is finite and non-negative (amplitudes, frequencies).
+pub(crate) fn check_non_negative(field: &str, value: f64) -> Result<()> {
+    if !value.is_finite() || value < 0.0 {
+        return Err(Error::param(field, value, "must be finite and >= 0"));
+    }
+    Ok(())
 }
 
 /// Check that a label-noise rate lies in `[0, 0.5)`.
