@@ -109,6 +109,20 @@ proptest! {
     }
 }
 
+/// A case once found by the property above: at `D = d` the closed-form correction used to be the
+/// Cholesky solve's amplified rounding noise (1.6e-6 of the floor) while gradient descent stopped
+/// at zero; both must now agree on an exactly zero correction.
+#[test]
+fn gradient_descent_matches_closed_form_at_d_equal_signal_dim() {
+    let mut c = cfg(20, 100, 635);
+    c.gd_check = true;
+    let r = simulate(&gaussian(2, 2, 0.0, 635), &c).unwrap();
+    let gd = r.gd.unwrap();
+    assert!(gd.converged, "{gd:?}");
+    assert_eq!(gd.rel_diff, 0.0, "{gd:?}");
+    assert_eq!(r.delta_norm, 0.0);
+}
+
 /// The closed form (exact for the Gaussian model) matches the simulation within a generous
 /// 4-sigma band at a few fixed points, one seed each.
 #[test]

@@ -57,6 +57,22 @@ impl Design {
         out
     }
 
+    /// Frobenius norm `||X||_F`, an upper bound on the largest singular value.
+    pub fn frobenius(&self) -> f64 {
+        self.x
+            .iter()
+            .map(|&v| f64::from(v) * f64::from(v))
+            .sum::<f64>()
+            .sqrt()
+    }
+
+    /// The level below which `||X^T r||` is rounding noise: `1e-11 ||X||_F ||r||`, since
+    /// `||X^T r|| <= ||X||_F ||r||`. At `D = d` phase 1 leaves `r` orthogonal to every column of
+    /// `X`, and `X^T r` is exactly this kind of noise.
+    pub fn rounding_level(&self, r: &[f64]) -> f64 {
+        1e-11 * self.frobenius() * norm(r)
+    }
+
     /// The `n x n` kernel `X X^T` (lower triangle filled, then mirrored), as a blocked GEMM over
     /// column blocks converted to `f64`.
     pub fn kernel(&self) -> Mat<f64> {
@@ -167,11 +183,22 @@ pub fn lambda_max(a: &Mat<f64>, iters: usize) -> f64 {
 /// The minimum-norm least-squares correction `Delta` with `X Delta ~ r`: the interpolating
 /// `X^T (X X^T)^{-1} r` when `dim >= n`, else `(X^T X)^{-1} X^T r`. With `want_lambda`, also the
 /// largest eigenvalue of the matrix that was factorised (for the gradient-descent step size).
+///
+/// When `X^T r` is at rounding level ([`Design::rounding_level`]) `r` is orthogonal to the
+/// column space of `X`, the correction is zero, and it is returned as exactly zero rather than as
+/// the solve's amplified rounding noise.
 pub fn min_norm_correction(
     x: &Design,
     r: &[f64],
     want_lambda: bool,
 ) -> Result<(Vec<f64>, Option<f64>)> {
+    if x.dim < x.n {
+        let b = x.mul_t(r);
+        if norm(&b) <= x.rounding_level(r) {
+            let lam = want_lambda.then(|| lambda_max(&x.gram(), 100));
+            return Ok((vec![0.0; x.dim], lam));
+        }
+    }
     if x.dim >= x.n {
         let k = x.kernel();
         let alpha = spd_solve(&k, r, "the kernel X X^T")?;
@@ -213,9 +240,9 @@ pub fn gradient_descent(
     if lambda_max <= 0.0 {
         return (delta, 0, 0.0, true);
     }
-    // ||X^T r|| <= sqrt(lambda_max) ||r||: a gradient below 1e-11 of that bound is rounding noise
-    // (e.g. D = d, where r is orthogonal to the columns of X) and counts as converged.
-    let noise = 1e-11 * lambda_max.sqrt() * norm(r);
+    // A gradient at rounding level (e.g. D = d, where r is orthogonal to the columns of X) counts
+    // as converged; the same level makes `min_norm_correction` return zero.
+    let noise = x.rounding_level(r);
     let g0n = norm(&x.mul_t(r)).max(noise);
     if g0n <= noise {
         return (delta, 0, 0.0, true);
