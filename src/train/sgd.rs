@@ -55,6 +55,11 @@ impl Sgd {
     /// Apply one update with learning rate `lr` from the accumulated gradients.
     pub fn step(&mut self, lr: f64) -> Result<()> {
         let (m, wd) = (self.momentum, self.weight_decay);
+        // Every update is in place (`addcmul_` with a 0-dim factor stands for PyTorch's
+        // `add_(t, alpha=a)`, which tch does not expose): fresh multi-megabyte temporaries per
+        // parameter and step cost page faults that made the step 1.5x slower than PyTorch's.
+        let scalar = |v: f64| Tensor::from(v as f32);
+        let (wd_t, neg_lr) = (scalar(wd), scalar(-lr));
         tch::no_grad(|| -> Result<()> {
             for (p, buf) in self.params.iter_mut().zip(self.bufs.iter_mut()) {
                 let mut g = p.grad();
@@ -62,7 +67,8 @@ impl Sgd {
                     continue;
                 }
                 if wd != 0.0 {
-                    g = check_torch("sgd weight decay", g.f_add(&(&*p * wd)))?;
+                    // g <- g + wd * p, in the gradient buffer (zeroed before the next backward).
+                    let _ = check_torch("sgd weight decay", g.f_addcmul_(p, &wd_t))?;
                 }
                 let d = if m != 0.0 {
                     match buf {
@@ -80,7 +86,7 @@ impl Sgd {
                 } else {
                     g
                 };
-                let _ = check_torch("sgd update", p.f_sub_(&(d * lr)))?;
+                let _ = check_torch("sgd update", p.f_addcmul_(&d, &neg_lr))?;
             }
             Ok(())
         })
