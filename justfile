@@ -14,11 +14,14 @@ default:
 setup-libtorch:
     ./scripts/setup-libtorch.sh
 
-# Format, lint, then run every test (set-up included).
+# Format, lint (with and without the torch feature), fetch the data sets the tests read, then run
+# every test (set-up included). The test build is the torch one: it runs every test of the crate.
 test: setup-libtorch
     cargo fmt --all -- --check
     cargo clippy --all-targets -- -D warnings
-    cargo test --no-default-features
+    cargo clippy --no-default-features --all-targets -- -D warnings
+    cargo build
+    ./target/debug/sgdc data fetch all
     cargo test
 
 # Reproduce the paper's claims (quick tier) and write the report.

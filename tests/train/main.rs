@@ -6,3 +6,4 @@ mod determinism;
 mod errors;
 mod folder;
 mod resume;
+mod snapshot;
