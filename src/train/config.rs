@@ -82,11 +82,12 @@ pub enum LrSchedule {
 pub struct StopConfig {
     /// Number of epochs; with `until_fit`, the maximum.
     pub epochs: usize,
-    /// Stop `extra_epochs` epochs after the first epoch that ends with 100% training accuracy
-    /// (on the labels as trained on, noise included).
+    /// Stop once the training set is fitted (100% training accuracy on the labels as trained on,
+    /// noise included): at the first epoch end at least `extra_epochs` after the first fit at
+    /// which every label is fitted again (SGD at a constant rate can lose a point after the fit).
     #[serde(default)]
     pub until_fit: bool,
-    /// Epochs to continue after the fit (with `until_fit`).
+    /// Epochs to continue after the first fit (with `until_fit`).
     #[serde(default)]
     pub extra_epochs: usize,
 }
@@ -135,8 +136,11 @@ impl Default for RecordConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LinearTarget {
-    /// The training labels as trained on (noise included): `fit_to = "labels"`.
+    /// The true (clean) training labels, before any label noise, as in the paper:
+    /// `fit_to = "clean"` (the default).
     #[default]
+    Clean,
+    /// The training labels as trained on (noise included): `fit_to = "labels"`.
     Labels,
     /// The final network's training-set predictions: `fit_to = "final"`.
     Final,
@@ -347,7 +351,7 @@ epochs = 3
             .check()
             .unwrap();
         assert_eq!(c.record.every_epochs, 1);
-        assert_eq!(c.linear.fit_to, LinearTarget::Labels);
+        assert_eq!(c.linear.fit_to, LinearTarget::Clean);
         assert_eq!(c.optim.schedule, LrSchedule::Constant);
         let back = TrainConfig::from_toml(&c.to_toml().unwrap(), "x").unwrap();
         assert_eq!(&back, c.config());
@@ -385,6 +389,7 @@ epochs = 3
     fn linear_target_forms_parse() {
         for (text, want) in [
             ("fit_to = \"final\"", LinearTarget::Final),
+            ("fit_to = \"labels\"", LinearTarget::Labels),
             ("fit_to = { step = 40 }", LinearTarget::Step(40)),
         ] {
             let c = TrainConfig::from_toml(&format!("{OK}\n[linear]\n{text}\n"), "t").unwrap();

@@ -442,15 +442,12 @@ fn run(
     let stop_after = opts.stop_after_epochs;
     let mut last_save = Instant::now();
     loop {
-        let st = &lp.progress;
-        let done = st.epoch >= max_epochs
-            || st
-                .fit_epoch
-                .is_some_and(|fe| st.epoch >= fe + cfg.stop.extra_epochs);
-        if done {
+        // The last epoch breaks out below without saving a resume state, so a resumed run can
+        // only find its epoch budget exhausted here.
+        if lp.progress.epoch >= max_epochs {
             break;
         }
-        let e = st.epoch;
+        let e = lp.progress.epoch;
         let lr = schedule::lr_at(cfg.optim.lr, &cfg.optim.schedule, e);
         let order = permutation(n, &mut stream(opts.seed, Stream::DataOrder, e as u64));
         let mut aug_rng = cfg
@@ -485,17 +482,22 @@ fn run(
         check_finite(&loss_sum, lp.progress.step)?;
         lp.progress.epoch += 1;
         let epoch = lp.progress.epoch;
-        if cfg.stop.until_fit && lp.progress.fit_epoch.is_none() {
+        // With `until_fit`: the first fit, then (after the extra epochs) whether the training set
+        // is fitted at this epoch's end; SGD at a constant rate can lose a point after the fit,
+        // and the run only ends on an epoch that fits every label.
+        let extra_done =
+            |fe: Option<usize>| fe.is_some_and(|fe| epoch >= fe + cfg.stop.extra_epochs);
+        let mut ends_fitted = false;
+        if cfg.stop.until_fit
+            && (lp.progress.fit_epoch.is_none() || extra_done(lp.progress.fit_epoch))
+        {
             let p = eval::predict(&lp.net, &lp.train.x, cfg.eval_batch_size)?;
             if p == lp.train.labels {
-                lp.progress.fit_epoch = Some(epoch);
+                lp.progress.fit_epoch.get_or_insert(epoch);
+                ends_fitted = true;
             }
         }
-        let last = epoch >= max_epochs
-            || lp
-                .progress
-                .fit_epoch
-                .is_some_and(|fe| epoch >= fe + cfg.stop.extra_epochs);
+        let last = epoch >= max_epochs || (ends_fitted && extra_done(lp.progress.fit_epoch));
         let wanted =
             last || schedule::is_epoch_checkpoint(cfg, epoch) || fixed.contains(&lp.progress.step);
         if wanted && lp.last_recorded_step() != Some(lp.progress.step) {
@@ -528,6 +530,9 @@ fn run(
                 });
             }
         }
+        if last {
+            break;
+        }
     }
     pb.finish_and_clear();
     lp.progress.train_seconds = base_seconds + t0.elapsed().as_secs_f64();
@@ -535,6 +540,7 @@ fn run(
     // The linear classifier L.
     let n_train = lp.train.len();
     let targets: Vec<u8> = match cfg.linear.fit_to {
+        LinearTarget::Clean => task.train_clean.clone(),
         LinearTarget::Labels => task.train.y.clone(),
         LinearTarget::Final => {
             let t = lp.progress.checkpoints.len() - 1;
