@@ -159,8 +159,7 @@ where
 
 /// Write `fig` to `base.svg` and `base.png`; returns both paths.
 pub fn write_curve_figure(base: &Path, fig: &CurveFigure) -> Result<[PathBuf; 2]> {
-    let svg = base.with_extension("svg");
-    let png = base.with_extension("png");
+    let (svg, png) = (with_suffix(base, "svg"), with_suffix(base, "png"));
     if let Some(dir) = base.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
@@ -213,8 +212,7 @@ fn draw_grid<DB: DrawingBackend>(
 
 /// Write a grid of decision-boundary snapshots (4 per row) to `base.svg` and `base.png`.
 pub fn write_snapshot_grid(base: &Path, title: &str, snaps: &[Snapshot]) -> Result<[PathBuf; 2]> {
-    let svg = base.with_extension("svg");
-    let png = base.with_extension("png");
+    let (svg, png) = (with_suffix(base, "svg"), with_suffix(base, "png"));
     if let Some(dir) = base.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
@@ -234,6 +232,15 @@ pub fn write_snapshot_grid(base: &Path, title: &str, snaps: &[Snapshot]) -> Resu
     )
     .map_err(|e| plot_err(&png, e))?;
     Ok([svg, png])
+}
+
+/// `base` with `.ext` appended (not `Path::with_extension`, which would cut a name such as
+/// `sweep-lr-0.01` at its last dot).
+fn with_suffix(base: &Path, ext: &str) -> PathBuf {
+    let mut s = base.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
 }
 
 #[cfg(test)]
@@ -256,7 +263,10 @@ mod tests {
             markers: vec![("T0".into(), 5.0)],
         };
         let dir = tempfile::tempdir().unwrap();
-        let [svg, png] = write_curve_figure(&dir.path().join("f"), &fig).unwrap();
+        // A dotted name (a sweep setting such as lr-0.01) keeps its dot.
+        let [svg, png] = write_curve_figure(&dir.path().join("f-lr-0.01"), &fig).unwrap();
+        assert_eq!(svg, dir.path().join("f-lr-0.01.svg"));
+        assert_eq!(png, dir.path().join("f-lr-0.01.png"));
         assert!(std::fs::read_to_string(svg).unwrap().contains("<svg"));
         assert!(std::fs::metadata(png).unwrap().len() > 1000);
         let snaps = vec![
