@@ -82,9 +82,9 @@ pub fn image_task(n: usize, seed: u64) -> Task {
     }
 }
 
-/// An MLP configuration with overrides appended (later keys of a table win, so pass whole
-/// tables to replace them).
-pub fn mlp_config(optim: &str, stop: &str) -> ValidTrainConfig {
+/// An MLP configuration (two hidden layers of `width` units) on the toy task with the given
+/// `[optim]` and `[stop]` tables.
+pub fn mlp_config(width: usize, optim: &str, stop: &str) -> ValidTrainConfig {
     let text = format!(
         r#"
 [data]
@@ -93,7 +93,7 @@ task = "disc-sinusoid"
 [model]
 kind = "mlp"
 depth = 2
-width = 32
+width = {width}
 
 [optim]
 {optim}
@@ -115,6 +115,7 @@ log_epochs = 1.0
 /// The default small MLP run: momentum, weight decay, step schedule, 4 epochs.
 pub fn default_config() -> ValidTrainConfig {
     mlp_config(
+        32,
         "lr = 0.05\nmomentum = 0.9\nweight_decay = 1e-4\nbatch_size = 16\nschedule = { kind = \"step\", milestones = [2], gamma = 0.5 }",
         "epochs = 4",
     )

@@ -24,26 +24,11 @@ fn one_and_two_threads_give_the_same_hash_for_the_mlp() {
     let dir = tempfile::tempdir().unwrap();
     // Wide enough that libtorch actually splits work across threads.
     let task = wave_task(512, 2);
-    let cfg = TrainConfig::from_toml(
-        r#"
-[data]
-task = "disc-sinusoid"
-[model]
-kind = "mlp"
-depth = 2
-width = 256
-[optim]
-lr = 0.05
-momentum = 0.9
-batch_size = 128
-[stop]
-epochs = 3
-"#,
-        "test",
-    )
-    .unwrap()
-    .check()
-    .unwrap();
+    let cfg = mlp_config(
+        256,
+        "lr = 0.05\nmomentum = 0.9\nbatch_size = 128",
+        "epochs = 3",
+    );
     let one = train_task(&task, &cfg, &opts(&dir.path().join("t1"), 3, 1)).unwrap();
     let two = train_task(&task, &cfg, &opts(&dir.path().join("t2"), 3, 2)).unwrap();
     assert_eq!(one.manifest.threads, 1);
