@@ -69,10 +69,8 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
         k += 1;
         let idx = order.narrow(0, start, batch);
         let (xb, yb) = (x.index_select(0, &idx), y.index_select(0, &idx));
-        sgd.zero_grad();
         let loss = net.forward_t(&xb, true).cross_entropy_for_logits(&yb);
-        loss.backward();
-        sgd.step(0.01)?;
+        sgd.backward_step(&loss, 0.01)?;
         Ok(())
     };
     for _ in 0..args.warmup {

@@ -467,10 +467,8 @@ fn run(
                     )
                 }
             };
-            sgd.zero_grad();
             let loss = lp.net.forward_t(&xb, true).cross_entropy_for_logits(&yb);
-            check_torch("backward", loss.f_backward())?;
-            sgd.step(lr)?;
+            sgd.backward_step(&loss, lr)?;
             lp.progress.step += 1;
             loss_sum += loss.detach();
             if fixed.contains(&lp.progress.step) && lp.progress.step != epoch_end {
