@@ -184,31 +184,27 @@ pub fn lambda_max(a: &Mat<f64>, iters: usize) -> f64 {
 /// `X^T (X X^T)^{-1} r` when `dim >= n`, else `(X^T X)^{-1} X^T r`. With `want_lambda`, also the
 /// largest eigenvalue of the matrix that was factorised (for the gradient-descent step size).
 ///
-/// When `X^T r` is at rounding level ([`Design::rounding_level`]) `r` is orthogonal to the
-/// column space of `X`, the correction is zero, and it is returned as exactly zero rather than as
-/// the solve's amplified rounding noise.
+/// When `D < n` and `X^T r` is at rounding level ([`Design::rounding_level`]), `r` is orthogonal
+/// to the column space of `X`, the correction is zero, and it is returned as exactly zero rather
+/// than as the solve's amplified rounding noise.
 pub fn min_norm_correction(
     x: &Design,
     r: &[f64],
     want_lambda: bool,
 ) -> Result<(Vec<f64>, Option<f64>)> {
-    if x.dim < x.n {
-        let b = x.mul_t(r);
-        if norm(&b) <= x.rounding_level(r) {
-            let lam = want_lambda.then(|| lambda_max(&x.gram(), 100));
-            return Ok((vec![0.0; x.dim], lam));
-        }
-    }
     if x.dim >= x.n {
         let k = x.kernel();
         let alpha = spd_solve(&k, r, "the kernel X X^T")?;
-        Ok((x.mul_t(&alpha), want_lambda.then(|| lambda_max(&k, 100))))
-    } else {
-        let g = x.gram();
-        let b = x.mul_t(r);
-        let delta = spd_solve(&g, &b, "the Gram matrix X^T X")?;
-        Ok((delta, want_lambda.then(|| lambda_max(&g, 100))))
+        return Ok((x.mul_t(&alpha), want_lambda.then(|| lambda_max(&k, 100))));
     }
+    let g = x.gram();
+    let lam = want_lambda.then(|| lambda_max(&g, 100));
+    let b = x.mul_t(r);
+    if norm(&b) <= x.rounding_level(r) {
+        return Ok((vec![0.0; x.dim], lam));
+    }
+    let delta = spd_solve(&g, &b, "the Gram matrix X^T X")?;
+    Ok((delta, lam))
 }
 
 /// What explicit gradient descent reached.
