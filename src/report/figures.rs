@@ -32,12 +32,31 @@ impl Band {
         seeds: &[&Curves],
         value: impl Fn(&Curves, usize) -> f64,
     ) -> Band {
-        let len = seeds.iter().map(|c| c.points.len()).max().unwrap_or(0);
-        let mut points = Vec::with_capacity(len);
-        for t in 0..len {
-            let have: Vec<&&Curves> = seeds.iter().filter(|c| c.points.len() > t).collect();
-            let vals: Vec<f64> = have.iter().map(|c| value(c, t)).collect();
-            let x = have[0].points[t].step as f64 + 1.0;
+        Band::over(
+            label,
+            seeds,
+            |c| c.points.len(),
+            |c, t| c.points[t].step,
+            |c, t| value(c, t),
+        )
+    }
+
+    /// Aggregate over seeds of any kind: seed `s` has `len(s)` checkpoints, the `t`-th at SGD
+    /// step `step(s, t)` with value `value(s, t)`. Checkpoint `t` runs to the longest seed and
+    /// aggregates the seeds that recorded it; its x is the step of the first of them.
+    pub fn over<S>(
+        label: &str,
+        seeds: &[S],
+        len: impl Fn(&S) -> usize,
+        step: impl Fn(&S, usize) -> i64,
+        value: impl Fn(&S, usize) -> f64,
+    ) -> Band {
+        let n = seeds.iter().map(&len).max().unwrap_or(0);
+        let mut points = Vec::with_capacity(n);
+        for t in 0..n {
+            let have: Vec<&S> = seeds.iter().filter(|s| len(s) > t).collect();
+            let vals: Vec<f64> = have.iter().map(|s| value(s, t)).collect();
+            let x = step(have[0], t) as f64 + 1.0;
             let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
             let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let mean = vals.iter().sum::<f64>() / vals.len() as f64;

@@ -52,6 +52,18 @@ pub struct FigureRef {
     pub command: String,
 }
 
+impl FigureRef {
+    /// The PNG and SVG written for `figures/<file>` (see [`figures`]).
+    pub fn in_figures(file: &str, caption: String, command: &str) -> Self {
+        FigureRef {
+            png: format!("figures/{file}.png"),
+            svg: format!("figures/{file}.svg"),
+            caption,
+            command: command.into(),
+        }
+    }
+}
+
 /// One section of the report (an experiment).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Section {

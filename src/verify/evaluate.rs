@@ -201,15 +201,14 @@ fn task_figure(
             .unwrap_or_default(),
     };
     write_curve_figure(&report_dir.join("figures").join(file), &fig)?;
-    Ok(FigureRef {
-        png: format!("figures/{file}.png"),
-        svg: format!("figures/{file}.svg"),
-        caption: format!(
+    Ok(FigureRef::in_figures(
+        file,
+        format!(
             "{title}: I(F_t;Y_test), I(F_t;Y_train), mu_Y(F_t;L) and the level I(L;Y) against SGD steps (log axis); lines are means over {} seeds, shaded bands their range; dashed vertical line: median T0.",
             runs.len()
         ),
-        command: command.into(),
-    })
+        command,
+    ))
 }
 
 fn hierarchy_figure(
@@ -219,23 +218,8 @@ fn hierarchy_figure(
     seeds: &[HierarchySeed],
     command: &str,
 ) -> Result<FigureRef> {
-    // Bands need Curves-like access; build them directly.
-    let len = seeds.iter().map(|s| s.steps.len()).min().unwrap_or(0);
-    let band = |label: &str, get: &dyn Fn(&HierarchySeed, usize) -> f64| Band {
-        label: label.into(),
-        points: (0..len)
-            .map(|t| {
-                let v: Vec<f64> = seeds.iter().map(|s| get(s, t)).collect();
-                let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
-                let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                (
-                    seeds[0].steps[t] as f64 + 1.0,
-                    lo,
-                    v.iter().sum::<f64>() / v.len() as f64,
-                    hi,
-                )
-            })
-            .collect(),
+    let band = |label: &str, get: &dyn Fn(&HierarchySeed, usize) -> f64| {
+        Band::over(label, seeds, |s| s.steps.len(), |s, t| s.steps[t], get)
     };
     let mut bands = vec![band("I(F_t; Y)", &|s, t| s.i_fy[t])];
     let names: Vec<String> = seeds[0].references.iter().map(|r| r.0.clone()).collect();
@@ -252,15 +236,14 @@ fn hierarchy_figure(
         markers: vec![],
     };
     write_curve_figure(&report_dir.join("figures").join(file), &fig)?;
-    Ok(FigureRef {
-        png: format!("figures/{file}.png"),
-        svg: format!("figures/{file}.svg"),
-        caption: format!(
+    Ok(FigureRef::in_figures(
+        file,
+        format!(
             "{title}: I(F_t;Y) and mu_Y(F_t;C_k) for reference classifiers C_k of increasing capacity trained to mimic the final network ({} seeds).",
             seeds.len()
         ),
-        command: command.into(),
-    })
+        command,
+    ))
 }
 
 /// Decision-boundary snapshots of a 2-D task (the Figure 1 toy): the test points coloured by the
@@ -324,15 +307,14 @@ fn boundary_figure(
         });
     }
     write_snapshot_grid(&report_dir.join("figures").join(file), title, &snaps)?;
-    Ok(Some(FigureRef {
-        png: format!("figures/{file}.png"),
-        svg: format!("figures/{file}.svg"),
-        caption: format!(
+    Ok(Some(FigureRef::in_figures(
+        file,
+        format!(
             "{title}: predictions on the test points (blue: class 0, red: class 1) of the linear classifier L and of the network F_t over training, seed {}.",
             found.seed
         ),
-        command: command.into(),
-    }))
+        command,
+    )))
 }
 
 /// Why an experiment cannot run here (its data set is absent), if so.
