@@ -5,7 +5,7 @@
 //! | model | parameters |
 //! |---|---|
 //! | `mlp` | `fc0` .. `fc{depth-1}` (hidden, ReLU), `out` |
-//! | `cnn` | `conv0` .. `conv3` (3x3, valid, ReLU; 2x2 max-pool after `conv0` and `conv1`), `fc` (ReLU), `out` |
+//! | `cnn` | `conv0` .. `conv3` (3x3, valid, ReLU; 2x2 max-pool after `conv0` and `conv1`, applied before the ReLU, which gives the same result), `fc` (ReLU), `out` |
 //! | `resnet20` | `stem`, `s{stage}b{block}.{bn1,conv1,bn2,conv2,short}`, `bn`, `out` (pre-activation) |
 //! | `linear` | `out` (logistic regression on the flattened input) |
 
@@ -274,10 +274,13 @@ impl ModuleT for Net {
             Net::Cnn { convs, fc, out } => {
                 let mut h = xs.shallow_clone();
                 for (i, c) in convs.iter().enumerate() {
-                    h = c.forward(&h).relu();
+                    h = c.forward(&h);
+                    // Pooling before the ReLU computes relu-then-pool exactly (ReLU is monotone,
+                    // so it commutes with max; gradients agree too) on a quarter of the values.
                     if i < 2 {
                         h = h.max_pool2d_default(2);
                     }
+                    h = h.relu();
                 }
                 out.forward(&fc.forward(&h.flatten(1, -1)).relu())
             }
@@ -289,4 +292,46 @@ impl ModuleT for Net {
 /// Check that a tensor operation succeeded, naming what was being done.
 pub(crate) fn check_torch<T>(context: &str, r: std::result::Result<T, tch::TchError>) -> Result<T> {
     r.map_err(|e| torch_err(context, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{Device, Kind};
+
+    /// The CNN pools before its ReLU; the paper's order (ReLU, then pool) must give the same bits,
+    /// forward and backward.
+    #[test]
+    fn cnn_pool_before_relu_is_exact() {
+        tch::manual_seed(3);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let spec = ModelSpec::Cnn {
+            channels: 8,
+            hidden: 16,
+        };
+        let net = Net::build(&vs.root(), &spec, &[1, 28, 28], 2).expect("build");
+        let Net::Cnn { convs, fc, out } = &net else {
+            panic!("not a CNN")
+        };
+        let reference = |xs: &Tensor| {
+            let mut h = xs.shallow_clone();
+            for (i, c) in convs.iter().enumerate() {
+                h = c.forward(&h).relu();
+                if i < 2 {
+                    h = h.max_pool2d_default(2);
+                }
+            }
+            out.forward(&fc.forward(&h.flatten(1, -1)).relu())
+        };
+        let xs = Tensor::randn([16, 1, 28, 28], (Kind::Float, Device::Cpu));
+        let grads = |logits: Tensor| {
+            let vars: Vec<Tensor> = vs.trainable_variables();
+            Tensor::run_backward(&[logits.sum(Kind::Float)], &vars, false, false)
+        };
+        let (a, b) = (net.forward_t(&xs, true), reference(&xs));
+        assert!(a.equal(&b), "logits differ");
+        for (ga, gb) in grads(a).iter().zip(grads(b).iter()) {
+            assert!(ga.equal(gb), "gradients differ");
+        }
+    }
 }
