@@ -485,20 +485,29 @@ fn run(
         // and the run only ends on an epoch that fits every label.
         let extra_done =
             |fe: Option<usize>| fe.is_some_and(|fe| epoch >= fe + cfg.stop.extra_epochs);
+        let scheduled =
+            schedule::is_epoch_checkpoint(cfg, epoch) || fixed.contains(&lp.progress.step);
         let mut ends_fitted = false;
         if cfg.stop.until_fit
             && (lp.progress.fit_epoch.is_none() || extra_done(lp.progress.fit_epoch))
         {
-            let p = eval::predict(&lp.net, &lp.train.x, cfg.eval_batch_size)?;
-            if p == lp.train.labels {
+            // A checkpoint due at this step already evaluates the training set: record it first
+            // and read the fit from its predictions instead of a second pass.
+            if scheduled && lp.last_recorded_step() != Some(lp.progress.step) {
+                lp.record(spe)?;
+            }
+            let fitted = if lp.last_recorded_step() == Some(lp.progress.step) {
+                lp.pred_train[lp.pred_train.len() - n..] == lp.train.labels[..]
+            } else {
+                eval::predict(&lp.net, &lp.train.x, cfg.eval_batch_size)? == lp.train.labels
+            };
+            if fitted {
                 lp.progress.fit_epoch.get_or_insert(epoch);
                 ends_fitted = true;
             }
         }
         let last = epoch >= max_epochs || (ends_fitted && extra_done(lp.progress.fit_epoch));
-        let wanted =
-            last || schedule::is_epoch_checkpoint(cfg, epoch) || fixed.contains(&lp.progress.step);
-        if wanted && lp.last_recorded_step() != Some(lp.progress.step) {
+        if (last || scheduled) && lp.last_recorded_step() != Some(lp.progress.step) {
             lp.record(spe)?;
         }
         let mean_loss = loss_sum.double_value(&[]) / spe as f64;
