@@ -132,6 +132,12 @@ pub struct LinearSummary {
     pub fit_to: LinearTarget,
     /// L-BFGS iterations.
     pub iterations: usize,
+    /// Objective evaluations (iterations plus line-search trials); absent in older runs.
+    #[serde(default)]
+    pub evaluations: usize,
+    /// Seconds the fit took; absent in older runs.
+    #[serde(default)]
+    pub seconds: f64,
     /// Final objective.
     pub loss: f64,
     /// Final gradient norm.
@@ -572,7 +578,9 @@ fn run(
             lp.pred_train[t * n_train..(t + 1) * n_train].to_vec()
         }
     };
+    let fit_start = Instant::now();
     let fit = linear::fit(&lp.train.x, &targets, &cfg.linear)?;
+    let fit_seconds = fit_start.elapsed().as_secs_f64();
     let linear_train = fit.predict(&lp.train.x)?;
     let linear_test = fit.predict(&lp.test.x)?;
     let acc = |p: &[u8], y: &[u8]| {
@@ -601,6 +609,8 @@ fn run(
         linear: LinearSummary {
             fit_to: cfg.linear.fit_to,
             iterations: fit.iterations,
+            evaluations: fit.evaluations,
+            seconds: fit_seconds,
             loss: fit.loss,
             grad_norm: fit.grad_norm,
             converged: fit.converged,
