@@ -57,6 +57,12 @@ compare-torch: setup-libtorch
     cargo build --release
     MKL_CBWR=AVX2,STRICT .venv-torch/bin/python scripts/compare_torch.py --sgdc target/release/sgdc --threads 1 2
 
+# Seconds per recorded prediction (evaluation, batch 256), sgdc against PyTorch eager.
+compare-torch-eval: setup-libtorch
+    ./scripts/setup-torch-venv.sh
+    cargo build --release
+    MKL_CBWR=AVX2,STRICT .venv-torch/bin/python scripts/compare_torch.py --sgdc target/release/sgdc --threads 1 2 --eval-batch 256
+
 # Build the CUDA binary; then run scripts/gpu-check.sh on a GPU machine.
 gpu-check: setup-libtorch
     cargo build --release --features cuda

@@ -6,7 +6,12 @@ Both sides train the same models with the same step (index_select a minibatch fr
 decay 5e-4), the same MKL_CBWR, the same thread count and deterministic algorithms on. The two
 implementations alternate, several rounds, and the medians are compared.
 
+With --eval-batch N both sides time evaluation instead: hard predictions (no gradients, argmax of
+the logits) over a pool of 4096 random inputs in batches of N, in seconds per predicted example,
+which is what recording a checkpoint costs per point.
+
 Usage: scripts/compare_torch.py [--sgdc target/release/sgdc] [--threads 1 2] [--rounds 3]
+                                [--eval-batch N]
 Run it with the Python of .venv-torch (scripts/setup-torch-venv.sh); `just compare-torch` does.
 """
 
@@ -21,7 +26,7 @@ import time
 MODELS = {"mlp": 128, "cnn": 64}
 
 
-def torch_bench(model_name, threads, steps, warmup, repeats):
+def torch_bench(model_name, threads, steps, warmup, repeats, eval_batch=None):
     """Run the PyTorch side in this process (threads are set per call)."""
     import torch
     import torch.nn as nn
@@ -44,6 +49,24 @@ def torch_bench(model_name, threads, steps, warmup, repeats):
             nn.Flatten(), nn.Linear(32, 2000), nn.ReLU(), nn.Linear(2000, 2))
         shape = (1, 28, 28)
     batch = MODELS[model_name]
+    if eval_batch:
+        model.eval()
+        x = torch.randn((4096,) + shape)
+
+        def predict():
+            with torch.no_grad():
+                for s in range(0, x.shape[0], eval_batch):
+                    model(x[s:s + eval_batch]).argmax(1)
+
+        for _ in range(min(warmup, 2)):
+            predict()
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            predict()
+            times.append((time.perf_counter() - t0) / x.shape[0])
+        times.sort()
+        return times[len(times) // 2]
     pool = 1024
     x = torch.randn((pool,) + shape)
     y = torch.randint(0, 2, (pool,))
@@ -83,18 +106,23 @@ def main():
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--models", nargs="+", default=list(MODELS))
+    ap.add_argument("--eval-batch", type=int, default=None,
+                    help="time evaluation (seconds per predicted example) in batches of N")
     ap.add_argument("--torch-child", nargs=2, metavar=("MODEL", "THREADS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     os.environ.setdefault("MKL_CBWR", "AVX2,STRICT")
     if args.torch_child:
         m, t = args.torch_child[0], int(args.torch_child[1])
-        s = torch_bench(m, t, args.steps, 10, args.repeats)
+        s = torch_bench(m, t, args.steps, 10, args.repeats, args.eval_batch)
         print(json.dumps({"impl": "torch", "model": m, "threads": t, "s_per_step": s}))
         return
     import torch  # noqa: F401  (fail early when run outside the venv)
 
     env = dict(os.environ)
     print(f"MKL_CBWR={env['MKL_CBWR']}  torch {torch.__version__}  rounds={args.rounds}")
+    mode = ["--eval-batch", str(args.eval_batch)] if args.eval_batch else []
+    key = "s_per_example" if args.eval_batch else "s_per_step"
+    unit = f"ms/example (eval batch {args.eval_batch})" if args.eval_batch else "ms/step"
     results = []
     for model in args.models:
         for threads in args.threads:
@@ -102,21 +130,22 @@ def main():
             for _ in range(args.rounds):
                 out = subprocess.run(
                     [args.sgdc, "bench-step", "--model", model, "--threads", str(threads),
-                     "--steps", str(args.steps), "--repeats", str(args.repeats)],
+                     "--steps", str(args.steps), "--repeats", str(args.repeats)] + mode,
                     env=env, check=True, capture_output=True, text=True).stdout
-                rust.append(json.loads(out.strip().splitlines()[-1])["s_per_step"])
+                rust.append(json.loads(out.strip().splitlines()[-1])[key])
                 # A fresh process per round on the Python side too (same start-up conditions).
                 out = subprocess.run(
                     [sys.executable, __file__, "--torch-child", model, str(threads),
-                     "--steps", str(args.steps), "--repeats", str(args.repeats)],
+                     "--steps", str(args.steps), "--repeats", str(args.repeats)] + mode,
                     env=env, check=True, capture_output=True, text=True).stdout
                 py.append(json.loads(out.strip().splitlines()[-1])["s_per_step"])
             r, p = statistics.median(rust), statistics.median(py)
             results.append({"model": model, "threads": threads, "batch": MODELS[model],
-                            "sgdc_s_per_step": r, "torch_s_per_step": p, "ratio": r / p,
-                            "sgdc_all": rust, "torch_all": py})
-            print(f"{model:4s} batch {MODELS[model]:3d} threads {threads}: sgdc {r*1e3:7.2f} ms/step, "
-                  f"PyTorch {p*1e3:7.2f} ms/step, ratio {r/p:.3f}")
+                            "eval_batch": args.eval_batch, f"sgdc_{key}": r, f"torch_{key}": p,
+                            "ratio": r / p, "sgdc_all": rust, "torch_all": py})
+            print(f"{model:4s} batch {MODELS[model]:3d} threads {threads}: sgdc {r*1e3:8.4f}, "
+                  f"PyTorch {p*1e3:8.4f} {unit}, "
+                  f"ratio {r/p:.3f}")
     print(json.dumps(results))
 
 

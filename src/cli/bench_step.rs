@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use sgd_complexity::model::{ModelSpec, Net};
-use sgd_complexity::train::{numerics, sgd::Sgd};
+use sgd_complexity::train::{eval, numerics, sgd::Sgd};
 use std::time::Instant;
 use tch::nn::{ModuleT, VarStore};
 use tch::{Kind, Tensor};
@@ -11,7 +11,8 @@ use tch::{Kind, Tensor};
 /// Arguments of `sgdc bench-step`.
 #[derive(clap::Args, Debug)]
 pub struct BenchStepArgs {
-    /// `mlp` (3072-512-512-2, batch 128) or `cnn` (the MNIST CNN, batch 64).
+    /// `mlp` (3072-512-512-2, batch 128), `mnist-mlp` (784-256-256-2, batch 32, the quick tier's
+    /// MNIST model) or `cnn` (the MNIST CNN, batch 64).
     #[arg(long)]
     pub model: String,
     /// Timed steps per repeat.
@@ -26,6 +27,10 @@ pub struct BenchStepArgs {
     /// libtorch threads.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Time evaluation instead of training: hard predictions (no gradients) in batches of this
+    /// size over a pool of 4096 examples; reports seconds per predicted example.
+    #[arg(long)]
+    pub eval_batch: Option<usize>,
 }
 
 /// Run the benchmark and print one JSON line.
@@ -42,6 +47,14 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
             vec![3072],
             128,
         ),
+        "mnist-mlp" => (
+            ModelSpec::Mlp {
+                depth: 2,
+                width: 256,
+            },
+            vec![784],
+            32,
+        ),
         "cnn" => (
             ModelSpec::Cnn {
                 channels: 32,
@@ -50,13 +63,16 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
             vec![1, 28, 28],
             64,
         ),
-        other => anyhow::bail!("--model {other}: expected mlp or cnn"),
+        other => anyhow::bail!("--model {other}: expected mlp, mnist-mlp or cnn"),
     };
     tch::manual_seed(0);
     let vs = VarStore::new(tch::Device::Cpu);
     let shape_u: Vec<usize> = shape.iter().map(|&s| s as usize).collect();
     let net = Net::build(&vs.root(), &spec, &shape_u, 2).context("building the model")?;
     let mut sgd = Sgd::new(&vs, 0.9, 5e-4);
+    if let Some(eval_batch) = args.eval_batch {
+        return bench_eval(&net, &shape, eval_batch, &args);
+    }
     let pool = 1024i64;
     let mut full = vec![pool];
     full.extend(&shape);
@@ -95,6 +111,38 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
             "threads": tch::get_num_threads(),
             "mkl_cbwr": std::env::var("MKL_CBWR").unwrap_or_default(),
             "s_per_step": median,
+            "all": times,
+        })
+    );
+    Ok(())
+}
+
+/// Seconds per predicted example of [`eval::predict`] in batches of `eval_batch`.
+fn bench_eval(net: &Net, shape: &[i64], eval_batch: usize, args: &BenchStepArgs) -> Result<()> {
+    anyhow::ensure!(eval_batch > 0, "--eval-batch must be positive");
+    let pool = 4096i64;
+    let mut full = vec![pool];
+    full.extend(shape);
+    let x = Tensor::randn(&full, (Kind::Float, tch::Device::Cpu));
+    for _ in 0..args.warmup.min(2) {
+        eval::predict(net, &x, eval_batch)?;
+    }
+    let mut times = Vec::with_capacity(args.repeats);
+    for _ in 0..args.repeats.max(1) {
+        let t0 = Instant::now();
+        eval::predict(net, &x, eval_batch)?;
+        times.push(t0.elapsed().as_secs_f64() / pool as f64);
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    println!(
+        "{}",
+        serde_json::json!({
+            "impl": "sgdc",
+            "model": args.model,
+            "eval_batch": eval_batch,
+            "threads": tch::get_num_threads(),
+            "s_per_example": median,
             "all": times,
         })
     );
