@@ -92,27 +92,17 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
     for _ in 0..args.warmup {
         step(&mut sgd)?;
     }
-    let mut times = Vec::with_capacity(args.repeats);
-    for _ in 0..args.repeats.max(1) {
-        let t0 = Instant::now();
-        for _ in 0..args.steps.max(1) {
+    let steps = args.steps.max(1);
+    let (median, times) = median_time(args.repeats, steps, || {
+        for _ in 0..steps {
             step(&mut sgd)?;
         }
-        times.push(t0.elapsed().as_secs_f64() / args.steps.max(1) as f64);
-    }
-    times.sort_by(f64::total_cmp);
-    let median = times[times.len() / 2];
-    println!(
-        "{}",
-        serde_json::json!({
-            "impl": "sgdc",
-            "model": args.model,
-            "batch": batch,
-            "threads": tch::get_num_threads(),
-            "mkl_cbwr": std::env::var("MKL_CBWR").unwrap_or_default(),
-            "s_per_step": median,
-            "all": times,
-        })
+        Ok(())
+    })?;
+    emit(
+        &args,
+        serde_json::json!({ "batch": batch, "s_per_step": median }),
+        &times,
     );
     Ok(())
 }
@@ -127,24 +117,47 @@ fn bench_eval(net: &Net, shape: &[i64], eval_batch: usize, args: &BenchStepArgs)
     for _ in 0..args.warmup.min(2) {
         eval::predict(net, &x, eval_batch)?;
     }
-    let mut times = Vec::with_capacity(args.repeats);
-    for _ in 0..args.repeats.max(1) {
-        let t0 = Instant::now();
+    let (median, times) = median_time(args.repeats, pool as usize, || {
         eval::predict(net, &x, eval_batch)?;
-        times.push(t0.elapsed().as_secs_f64() / pool as f64);
-    }
-    times.sort_by(f64::total_cmp);
-    let median = times[times.len() / 2];
-    println!(
-        "{}",
-        serde_json::json!({
-            "impl": "sgdc",
-            "model": args.model,
-            "eval_batch": eval_batch,
-            "threads": tch::get_num_threads(),
-            "s_per_example": median,
-            "all": times,
-        })
+        Ok(())
+    })?;
+    emit(
+        args,
+        serde_json::json!({ "eval_batch": eval_batch, "s_per_example": median }),
+        &times,
     );
     Ok(())
+}
+
+/// Time `body` `repeats` times (at least once), each time divided by `units`; the median and
+/// every time, sorted.
+fn median_time(
+    repeats: usize,
+    units: usize,
+    mut body: impl FnMut() -> Result<()>,
+) -> Result<(f64, Vec<f64>)> {
+    let mut times = Vec::with_capacity(repeats.max(1));
+    for _ in 0..repeats.max(1) {
+        let t0 = Instant::now();
+        body()?;
+        times.push(t0.elapsed().as_secs_f64() / units.max(1) as f64);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[times.len() / 2], times))
+}
+
+/// Print one JSON line: `fields` plus the implementation, model, threads, `MKL_CBWR` and every
+/// repeat's time.
+fn emit(args: &BenchStepArgs, mut fields: serde_json::Value, times: &[f64]) {
+    if let Some(map) = fields.as_object_mut() {
+        map.insert("impl".into(), "sgdc".into());
+        map.insert("model".into(), args.model.clone().into());
+        map.insert("threads".into(), tch::get_num_threads().into());
+        map.insert(
+            "mkl_cbwr".into(),
+            std::env::var("MKL_CBWR").unwrap_or_default().into(),
+        );
+        map.insert("all".into(), times.into());
+    }
+    println!("{fields}");
 }
