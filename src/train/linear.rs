@@ -353,6 +353,11 @@ mod tests {
         Tensor::from_slice(&flat).reshape([x.len() as i64, x[0].len() as i64])
     }
 
+    /// `[w..., b]` of a fit.
+    fn theta(f: &LinearFit) -> Vec<f64> {
+        f.w.iter().copied().chain([f.b]).collect()
+    }
+
     fn tight() -> LinearConfig {
         LinearConfig {
             l2: 1e-3,
@@ -376,8 +381,7 @@ mod tests {
             .collect();
         let yf: Vec<f64> = y.iter().map(|&v| v as f64).collect();
         let reference = newton(&x32, &yf, cfg.l2);
-        let got: Vec<f64> = fit.w.iter().copied().chain([fit.b]).collect();
-        for (j, (a, b)) in got.iter().zip(&reference).enumerate() {
+        for (j, (a, b)) in theta(&fit).iter().zip(&reference).enumerate() {
             assert!(
                 (a - b).abs() <= 1e-5 * b.abs().max(1.0),
                 "theta[{j}]: L-BFGS {a}, Newton {b}"
@@ -399,7 +403,6 @@ mod tests {
         };
         let streamed = fit_with(&xt, &y, &cfg, blocks).expect("fit");
         assert!(once.converged && streamed.converged);
-        let theta = |f: &LinearFit| f.w.iter().copied().chain([f.b]).collect::<Vec<_>>();
         for (a, b) in theta(&once).iter().zip(&theta(&streamed)) {
             assert!((a - b).abs() <= 1e-6 * a.abs().max(1.0), "{a} vs {b}");
         }
