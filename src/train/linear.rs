@@ -67,6 +67,8 @@ struct Problem {
     /// Row blocks of the inputs (float64, or float32 views converted at each evaluation) and
     /// their targets (float64).
     blocks: Vec<(Tensor, Tensor)>,
+    /// Where the inputs live.
+    device: tch::Device,
     n: f64,
     l2: f64,
 }
@@ -90,6 +92,7 @@ impl Problem {
         }
         Ok(Problem {
             blocks,
+            device: x.device(),
             n: n as f64,
             l2,
         })
@@ -100,10 +103,7 @@ impl Problem {
     /// must see, and the fit stopped short of the gradient tolerance.
     fn eval(&self, theta: &[f64]) -> Result<(f64, Vec<f64>)> {
         let d = theta.len() - 1;
-        let device = self
-            .blocks
-            .first()
-            .map_or(tch::Device::Cpu, |(x, _)| x.device());
+        let device = self.device;
         let w = c(Tensor::from_slice(&theta[..d]).f_to_device(device))?;
         let mut gw = c(Tensor::f_zeros([d as i64], (Kind::Double, device)))?;
         let mut loss = c(Tensor::f_zeros([], (Kind::Double, device)))?;

@@ -354,8 +354,17 @@ impl Loop<'_> {
         Ok(())
     }
 
-    fn last_recorded_step(&self) -> Option<i64> {
-        self.progress.checkpoints.last().map(|c| c.step)
+    /// Whether a checkpoint was recorded at the current step.
+    fn recorded_now(&self) -> bool {
+        self.progress.checkpoints.last().map(|c| c.step) == Some(self.progress.step)
+    }
+
+    /// Record a checkpoint at the current step unless one already is.
+    fn record_once(&mut self, spe: i64) -> Result<()> {
+        if !self.recorded_now() {
+            self.record(spe)?;
+        }
+        Ok(())
     }
 }
 
@@ -491,18 +500,16 @@ fn run(
         // and the run only ends on an epoch that fits every label.
         let extra_done =
             |fe: Option<usize>| fe.is_some_and(|fe| epoch >= fe + cfg.stop.extra_epochs);
-        let scheduled =
-            schedule::is_epoch_checkpoint(cfg, epoch) || fixed.contains(&lp.progress.step);
+        // A checkpoint due at this step is recorded first: the fit check below then reads the
+        // training predictions it already made instead of a second pass.
+        if schedule::is_epoch_checkpoint(cfg, epoch) || fixed.contains(&lp.progress.step) {
+            lp.record_once(spe)?;
+        }
         let mut ends_fitted = false;
         if cfg.stop.until_fit
             && (lp.progress.fit_epoch.is_none() || extra_done(lp.progress.fit_epoch))
         {
-            // A checkpoint due at this step already evaluates the training set: record it first
-            // and read the fit from its predictions instead of a second pass.
-            if scheduled && lp.last_recorded_step() != Some(lp.progress.step) {
-                lp.record(spe)?;
-            }
-            let fitted = if lp.last_recorded_step() == Some(lp.progress.step) {
+            let fitted = if lp.recorded_now() {
                 lp.pred_train[lp.pred_train.len() - n..] == lp.train.labels[..]
             } else {
                 eval::predict(&lp.net, &lp.train.x, cfg.eval_batch_size)? == lp.train.labels
@@ -513,8 +520,8 @@ fn run(
             }
         }
         let last = epoch >= max_epochs || (ends_fitted && extra_done(lp.progress.fit_epoch));
-        if (last || scheduled) && lp.last_recorded_step() != Some(lp.progress.step) {
-            lp.record(spe)?;
+        if last {
+            lp.record_once(spe)?;
         }
         let mean_loss = loss_sum.double_value(&[]) / spe as f64;
         pb.set_message(format!(
