@@ -20,16 +20,18 @@ pub struct CurvePoint {
     pub step: i64,
     /// Fractional epoch.
     pub epoch: f64,
-    /// Accuracy of F_t on the training labels as trained on.
-    pub train_acc: f64,
+    /// Accuracy of F_t on the training labels as trained on (`None` where the checkpoint did
+    /// not record the training set).
+    pub train_acc: Option<f64>,
     /// Accuracy of F_t on the test set.
     pub test_acc: f64,
     /// Fraction of test points where F_t and L agree.
     pub agreement: f64,
     /// I(F_t; Y) on the test set.
     pub i_fy_test: f64,
-    /// I(F_t; Y_train) on the training set, labels as trained on.
-    pub i_fy_train: f64,
+    /// I(F_t; Y_train) on the training set, labels as trained on (`None` where the checkpoint
+    /// did not record the training set).
+    pub i_fy_train: Option<f64>,
     /// mu_Y(F_t; L) on the test set.
     pub mu: f64,
     /// I(F_t; Y | L) on the test set.
@@ -93,6 +95,12 @@ impl Curves {
     pub fn last(&self) -> Option<&CurvePoint> {
         self.points.last()
     }
+
+    /// Training accuracy of the final network: that of the last checkpoint, if it recorded the
+    /// training set (every finished run does).
+    pub fn final_train_acc(&self) -> Option<f64> {
+        self.last().and_then(|p| p.train_acc)
+    }
 }
 
 fn accuracy(a: &[u8], b: &[u8]) -> f64 {
@@ -134,17 +142,23 @@ pub fn compute(rec: &RunRecord, opts: &CurveOptions) -> Result<Curves> {
     let lin = measures(&rec.linear_test, &rec.linear_test, &rec.y_test, k, est)?;
     let mut points = Vec::with_capacity(rec.len());
     for (t, ck) in rec.checkpoints.iter().enumerate() {
-        let (ft, fr) = (rec.test_row(t), rec.train_row(t));
+        let ft = rec.test_row(t);
         let m = measures(ft, &rec.linear_test, &rec.y_test, k, est)?;
-        let mr = measures(fr, &rec.linear_train, &rec.y_train, k, est)?;
+        let train = match rec.train_row(t) {
+            Some(fr) => Some((
+                accuracy(fr, &rec.y_train),
+                measures(fr, &rec.linear_train, &rec.y_train, k, est)?.i_fy,
+            )),
+            None => None,
+        };
         points.push(CurvePoint {
             step: ck.step,
             epoch: ck.epoch,
-            train_acc: accuracy(fr, &rec.y_train),
+            train_acc: train.map(|(acc, _)| acc),
             test_acc: accuracy(ft, &rec.y_test),
             agreement: accuracy(ft, &rec.linear_test),
             i_fy_test: m.i_fy,
-            i_fy_train: mr.i_fy,
+            i_fy_train: train.map(|(_, i)| i),
             mu: m.mu,
             i_fy_given_l: m.i_fy_given_l,
             i_ly_given_f: m.i_ly_given_f,
@@ -258,9 +272,9 @@ pub(crate) mod tests {
                 index: t,
                 step: 1 << t,
                 epoch: t as f64,
-                train_acc: a,
+                train_acc: Some(a),
                 test_acc: a,
-                train_loss: 0.0,
+                train_loss: Some(0.0),
                 test_loss: 0.0,
             });
         }
@@ -268,6 +282,7 @@ pub(crate) mod tests {
             checkpoints,
             pred_test: pred.clone(),
             pred_train: pred,
+            train_rows: (0..accs.len()).collect(),
             y_test: y.clone(),
             y_train: y.clone(),
             y_train_clean: y,
@@ -289,7 +304,7 @@ pub(crate) mod tests {
         let p = c.points[2];
         assert!((p.i_fy_test - 1.0).abs() < 1e-9);
         assert!((p.mu - c.i_ly).abs() < 1e-9);
-        assert_eq!(p.train_acc, 1.0);
+        assert_eq!(p.train_acc, Some(1.0));
         assert_eq!(c.noise_rate, 0.0);
         // The null floor of 1000 shuffled points is small but positive.
         assert!(c.floor.i_fy > 0.0 && c.floor.i_fy < 0.02, "{:?}", c.floor);

@@ -86,7 +86,7 @@ fn train(args: &TrainArgs) -> sgd_complexity::Result<()> {
         eprintln!(
             "done: {} checkpoints, final train acc {:.4}, test acc {:.4}, {:.1} s",
             outcome.record.len(),
-            last.map_or(f64::NAN, |c| c.train_acc),
+            last.and_then(|c| c.train_acc).unwrap_or(f64::NAN),
             last.map_or(f64::NAN, |c| c.test_acc),
             outcome.manifest.train_seconds.unwrap_or(f64::NAN)
         );

@@ -6,9 +6,11 @@
 //! |---|---|
 //! | `config.toml` | the resolved training configuration |
 //! | `manifest.json` | [`Manifest`]: seeds, versions, device, threads, git commit, prediction hash, status |
-//! | `checkpoints.csv` | one row per checkpoint: `index,step,epoch,train_acc,test_acc,train_loss,test_loss` |
+//! | `checkpoints.csv` | one row per checkpoint: `index,step,epoch,train_acc,test_acc,train_loss,test_loss` (the training columns empty where the training set was not recorded) |
 //! | `steps.npy` | `i64 [T]`, the SGD step of each checkpoint (0 = initialisation) |
-//! | `pred_test.npy` / `pred_train.npy` | `u8 [T, n]`, hard predictions of F_t |
+//! | `pred_test.npy` | `u8 [T, n_test]`, hard test predictions of F_t at every checkpoint |
+//! | `pred_train.npy` | `u8 [R, n_train]`, hard training predictions of F_t at the `R` checkpoints that record the training set |
+//! | `train_checkpoints.npy` | `i64 [R]`, the checkpoint index of each row of `pred_train.npy`, ascending (absent in folders written before the training set had its own schedule: then every checkpoint has a row) |
 //! | `y_test.npy` / `y_train.npy` | `u8 [n]`, true test labels / training labels as trained on (noise included) |
 //! | `y_train_clean.npy` | `u8 [n_train]`, training labels before noise |
 //! | `linear_test.npy` / `linear_train.npy` | `u8 [n]`, predictions of the fixed linear classifier L |
@@ -35,12 +37,13 @@ pub struct Checkpoint {
     pub step: i64,
     /// Fractional epoch (step / steps per epoch).
     pub epoch: f64,
-    /// Accuracy on the training labels as trained on.
-    pub train_acc: f64,
+    /// Accuracy on the training labels as trained on (`None` where the training set was not
+    /// recorded).
+    pub train_acc: Option<f64>,
     /// Accuracy on the test set.
     pub test_acc: f64,
-    /// Mean cross-entropy on the training set.
-    pub train_loss: f64,
+    /// Mean cross-entropy on the training set (`None` where it was not recorded).
+    pub train_loss: Option<f64>,
     /// Mean cross-entropy on the test set.
     pub test_loss: f64,
 }
@@ -52,8 +55,10 @@ pub struct RunRecord {
     pub checkpoints: Vec<Checkpoint>,
     /// Test predictions of F_t, `T x n_test`, row-major.
     pub pred_test: Vec<u8>,
-    /// Train predictions of F_t, `T x n_train`, row-major.
+    /// Train predictions of F_t at the checkpoints `train_rows`, `R x n_train`, row-major.
     pub pred_train: Vec<u8>,
+    /// The checkpoint index of each row of `pred_train`, ascending.
+    pub train_rows: Vec<usize>,
     /// True test labels.
     pub y_test: Vec<u8>,
     /// Training labels as trained on (noise included).
@@ -83,19 +88,45 @@ impl RunRecord {
         &self.pred_test[t * n..(t + 1) * n]
     }
 
-    /// Train predictions of checkpoint `t`.
-    pub fn train_row(&self, t: usize) -> &[u8] {
+    /// Train predictions of checkpoint `t`, if it recorded the training set.
+    pub fn train_row(&self, t: usize) -> Option<&[u8]> {
         let n = self.y_train.len();
-        &self.pred_train[t * n..(t + 1) * n]
+        let r = self.train_rows.binary_search(&t).ok()?;
+        self.pred_train.get(r * n..(r + 1) * n)
+    }
+
+    /// The last recorded train predictions (those of the final network in a finished run).
+    pub fn last_train_row(&self) -> Option<&[u8]> {
+        self.train_rows.last().and_then(|&t| self.train_row(t))
+    }
+
+    /// Whether every checkpoint recorded the training set.
+    pub fn train_at_every_checkpoint(&self) -> bool {
+        self.train_rows.len() == self.checkpoints.len()
+            && self.train_rows.iter().enumerate().all(|(i, &t)| i == t)
     }
 
     /// Check that all arrays agree in length.
     pub fn validate(&self, dir: &Path) -> Result<()> {
         let t = self.checkpoints.len();
         let (nt, nr) = (self.y_test.len(), self.y_train.len());
+        let ascending = self.train_rows.windows(2).all(|w| w[0] < w[1]);
+        if !ascending || self.train_rows.last().is_some_and(|&r| r >= t) {
+            return Err(Error::BadFile {
+                path: dir.join("train_checkpoints.npy"),
+                reason: format!(
+                    "checkpoint indices {:?} are not ascending below {t} (run folder inconsistent)",
+                    self.train_rows
+                ),
+            });
+        }
         let checks = [
             ("pred_test.npy", self.pred_test.len(), t * nt),
-            ("pred_train.npy", self.pred_train.len(), t * nr),
+            (
+                "pred_train.npy",
+                self.pred_train.len(),
+                self.train_rows.len() * nr,
+            ),
             ("y_train_clean.npy", self.y_train_clean.len(), nr),
             ("linear_test.npy", self.linear_test.len(), nt),
             ("linear_train.npy", self.linear_train.len(), nr),
@@ -119,7 +150,13 @@ impl RunRecord {
         let steps: Vec<i64> = self.checkpoints.iter().map(|c| c.step).collect();
         npy::write(&dir.join("steps.npy"), &steps, &[t])?;
         npy::write(&dir.join("pred_test.npy"), &self.pred_test, &[t, nt])?;
-        npy::write(&dir.join("pred_train.npy"), &self.pred_train, &[t, nr])?;
+        npy::write(
+            &dir.join("pred_train.npy"),
+            &self.pred_train,
+            &[self.train_rows.len(), nr],
+        )?;
+        let rows: Vec<i64> = self.train_rows.iter().map(|&r| r as i64).collect();
+        npy::write(&dir.join("train_checkpoints.npy"), &rows, &[rows.len()])?;
         npy::write(&dir.join("y_test.npy"), &self.y_test, &[nt])?;
         npy::write(&dir.join("y_train.npy"), &self.y_train, &[nr])?;
         npy::write(&dir.join("y_train_clean.npy"), &self.y_train_clean, &[nr])?;
@@ -154,10 +191,27 @@ impl RunRecord {
                 reason: e.to_string(),
             })?;
         let u8s = |name: &str| npy::read::<u8>(&dir.join(name)).map(|(v, _)| v);
+        let rows_path = dir.join("train_checkpoints.npy");
+        let train_rows = if rows_path.exists() {
+            npy::read::<i64>(&rows_path)?
+                .0
+                .into_iter()
+                .map(|r| {
+                    usize::try_from(r).map_err(|_| Error::BadFile {
+                        path: rows_path.clone(),
+                        reason: format!("negative checkpoint index {r}"),
+                    })
+                })
+                .collect::<Result<Vec<usize>>>()?
+        } else {
+            // Written before the training set had its own schedule: a row per checkpoint.
+            (0..checkpoints.len()).collect()
+        };
         let rec = RunRecord {
             checkpoints,
             pred_test: u8s("pred_test.npy")?,
             pred_train: u8s("pred_train.npy")?,
+            train_rows,
             y_test: u8s("y_test.npy")?,
             y_train: u8s("y_train.npy")?,
             y_train_clean: u8s("y_train_clean.npy")?,
@@ -169,7 +223,9 @@ impl RunRecord {
     }
 
     /// SHA-256 (hex) over all recorded predictions of F_t and L, the run's identity for
-    /// determinism checks.
+    /// determinism checks. The checkpoint indices of the training rows enter only when some
+    /// checkpoint lacks one, so that runs recording the training set everywhere keep the hash
+    /// they had before the training set had its own schedule.
     pub fn prediction_hash(&self) -> String {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
@@ -185,6 +241,11 @@ impl RunRecord {
         for c in &self.checkpoints {
             h.update(c.step.to_le_bytes());
         }
+        if !self.train_at_every_checkpoint() {
+            for &r in &self.train_rows {
+                h.update((r as u64).to_le_bytes());
+            }
+        }
         format!("{:x}", h.finalize())
     }
 }
@@ -198,15 +259,16 @@ mod tests {
             index: i,
             step: (i * 10) as i64,
             epoch: i as f64 * 0.5,
-            train_acc: 0.5,
+            train_acc: Some(0.5),
             test_acc: 0.5,
-            train_loss: 0.7,
+            train_loss: Some(0.7),
             test_loss: 0.7,
         };
         RunRecord {
             checkpoints: vec![ck(0), ck(1)],
             pred_test: vec![0, 1, 1, 1, 0, 1],
             pred_train: vec![1, 0, 0, 1],
+            train_rows: vec![0, 1],
             y_test: vec![0, 1, 1],
             y_train: vec![1, 0],
             y_train_clean: vec![1, 1],
@@ -224,6 +286,49 @@ mod tests {
         assert_eq!(back, rec);
         assert_eq!(back.prediction_hash(), rec.prediction_hash());
         assert_eq!(back.test_row(1), &[1, 0, 1]);
+    }
+
+    #[test]
+    fn sparse_training_rows_roundtrip_and_enter_the_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rec = record();
+        rec.pred_train = vec![0, 1];
+        rec.train_rows = vec![1];
+        rec.checkpoints[0].train_acc = None;
+        rec.checkpoints[0].train_loss = None;
+        rec.save(dir.path()).unwrap();
+        let back = RunRecord::load(dir.path()).unwrap();
+        assert_eq!(back, rec);
+        assert_eq!(back.train_row(0), None);
+        assert_eq!(back.train_row(1), Some(&[0, 1][..]));
+        assert_eq!(back.last_train_row(), Some(&[0, 1][..]));
+        let mut other = rec.clone();
+        other.train_rows = vec![0];
+        assert_ne!(other.prediction_hash(), rec.prediction_hash());
+    }
+
+    #[test]
+    fn folder_without_training_schedule_has_a_row_per_checkpoint() {
+        // Run folders written before `train_checkpoints.npy` existed still load, with the same
+        // prediction hash as before.
+        let dir = tempfile::tempdir().unwrap();
+        let rec = record();
+        let hash = rec.prediction_hash();
+        rec.save(dir.path()).unwrap();
+        std::fs::remove_file(dir.path().join("train_checkpoints.npy")).unwrap();
+        let back = RunRecord::load(dir.path()).unwrap();
+        assert_eq!(back.train_rows, vec![0, 1]);
+        assert_eq!(back.prediction_hash(), hash);
+    }
+
+    #[test]
+    fn training_rows_out_of_order_are_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let rec = record();
+        rec.save(dir.path()).unwrap();
+        npy::write(&dir.path().join("train_checkpoints.npy"), &[1i64, 0], &[2]).unwrap();
+        let err = RunRecord::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("train_checkpoints.npy"), "{err}");
     }
 
     #[test]

@@ -109,6 +109,46 @@ pub struct RecordConfig {
     /// Further SGD steps to record.
     #[serde(default)]
     pub steps: Vec<i64>,
+    /// Which of these checkpoints also record the training set (the test set is recorded at
+    /// every one). Step 0, the epoch of the first fit and the final step always do.
+    #[serde(default)]
+    pub train: TrainRecord,
+}
+
+/// `[record.train]`: the training set's own, sparser schedule. Recording 60,000 training
+/// predictions at every checkpoint costs as much as several epochs of SGD on a CNN; the curves
+/// of I(F_t; Y_train) need far fewer points than the test curves. The epoch ends chosen here are
+/// checkpoints (test and training set) whatever `every_epochs` says; with `all`, the training set
+/// is recorded at every checkpoint and adds none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainRecord {
+    /// Record the training set at every checkpoint (the schedule of runs before
+    /// `[record.train]` existed).
+    pub all: bool,
+    /// Record it at the checkpoints of epoch ends 1, 2, 4, 8, ... (log-spaced in epochs).
+    pub doubling: bool,
+    /// Record it at the checkpoint of every `every_epochs`-th epoch end (0 = never).
+    pub every_epochs: usize,
+}
+
+impl Default for TrainRecord {
+    fn default() -> Self {
+        TrainRecord {
+            all: false,
+            doubling: true,
+            every_epochs: 0,
+        }
+    }
+}
+
+impl TrainRecord {
+    /// Whether the end of epoch `epoch` (1-based) records the training set (`all` aside, such
+    /// an epoch end is a checkpoint whatever the test schedule says).
+    pub fn at_epoch(&self, epoch: usize) -> bool {
+        (self.doubling && epoch.is_power_of_two())
+            || (self.every_epochs > 0 && epoch.is_multiple_of(self.every_epochs))
+    }
 }
 
 fn default_log_points() -> usize {
@@ -128,6 +168,7 @@ impl Default for RecordConfig {
             log_epochs: default_log_epochs(),
             every_epochs: default_every(),
             steps: Vec::new(),
+            train: TrainRecord::default(),
         }
     }
 }

@@ -117,7 +117,13 @@ pub struct Summary {
     pub final_train_acc: f64,
     /// Final test accuracy.
     pub final_test_acc: f64,
-    /// Seconds spent evaluating checkpoints (part of the training seconds).
+    /// Checkpoints recorded (the test set at each); absent in older runs.
+    #[serde(default)]
+    pub checkpoints: usize,
+    /// Of those, checkpoints that also recorded the training set; absent in older runs.
+    #[serde(default)]
+    pub train_checkpoints: usize,
+    /// Seconds spent evaluating checkpoints and confirming fits (part of the training seconds).
     pub record_seconds: f64,
     /// Seconds spent training, checkpoints included (as in the manifest).
     pub train_seconds: f64,
@@ -310,6 +316,16 @@ pub fn permutation(n: usize, rng: &mut rand_chacha::ChaCha20Rng) -> Vec<i64> {
     p
 }
 
+/// What a checkpoint records of the training set (the test set is recorded at every one).
+enum TrainPass {
+    /// Nothing: this checkpoint is not on the training set's schedule.
+    Skip,
+    /// Evaluate the training set now.
+    Evaluate,
+    /// An evaluation of the training set already made at this step (by the fit check).
+    Done(eval::Evaluation),
+}
+
 /// The training loop's mutable state.
 struct Loop<'a> {
     cfg: &'a ValidTrainConfig,
@@ -319,38 +335,50 @@ struct Loop<'a> {
     progress: resume::Progress,
     pred_test: Vec<u8>,
     pred_train: Vec<u8>,
-    record_seconds: f64,
 }
 
 impl Loop<'_> {
-    /// Evaluate on both sets and append a checkpoint at the current step.
-    fn record(&mut self, spe: i64) -> Result<()> {
+    /// Evaluate the test set (and the training set as `train` says) and append a checkpoint at
+    /// the current step.
+    fn record(&mut self, spe: i64, train: TrainPass) -> Result<()> {
         let t0 = Instant::now();
         let step = self.progress.step;
-        let bs = self.cfg.eval_batch_size;
-        let tr = evaluate(&self.net, &self.train, bs)?;
-        let te = evaluate(&self.net, &self.test, bs)?;
-        for (what, v) in [("training loss", tr.loss), ("test loss", te.loss)] {
-            if !v.is_finite() {
-                return Err(Error::NonFinite {
-                    what: what.into(),
-                    value: v,
-                    step,
-                });
-            }
-        }
+        let te = evaluate(&self.net, &self.test, self.cfg.eval_batch_size)?;
+        check_loss("test loss", te.loss, step)?;
         self.progress.checkpoints.push(Checkpoint {
             index: self.progress.checkpoints.len(),
             step,
             epoch: step as f64 / spe as f64,
-            train_acc: tr.acc,
+            train_acc: None,
             test_acc: te.acc,
-            train_loss: tr.loss,
+            train_loss: None,
             test_loss: te.loss,
         });
-        self.pred_train.extend_from_slice(&tr.pred);
         self.pred_test.extend_from_slice(&te.pred);
-        self.record_seconds += t0.elapsed().as_secs_f64();
+        self.progress.record_seconds += t0.elapsed().as_secs_f64();
+        self.attach_train(train)
+    }
+
+    /// Add the training set to the checkpoint at the current step (the last one), unless it
+    /// has it already or `train` is [`TrainPass::Skip`].
+    fn attach_train(&mut self, train: TrainPass) -> Result<()> {
+        let index = self.progress.checkpoints.len() - 1;
+        if self.progress.train_rows.last() == Some(&index) {
+            return Ok(());
+        }
+        let t0 = Instant::now();
+        let tr = match train {
+            TrainPass::Skip => return Ok(()),
+            TrainPass::Evaluate => evaluate(&self.net, &self.train, self.cfg.eval_batch_size)?,
+            TrainPass::Done(ev) => ev,
+        };
+        check_loss("training loss", tr.loss, self.progress.step)?;
+        let ck = &mut self.progress.checkpoints[index];
+        ck.train_acc = Some(tr.acc);
+        ck.train_loss = Some(tr.loss);
+        self.pred_train.extend_from_slice(&tr.pred);
+        self.progress.train_rows.push(index);
+        self.progress.record_seconds += t0.elapsed().as_secs_f64();
         Ok(())
     }
 
@@ -359,12 +387,56 @@ impl Loop<'_> {
         self.progress.checkpoints.last().map(|c| c.step) == Some(self.progress.step)
     }
 
-    /// Record a checkpoint at the current step unless one already is.
-    fn record_once(&mut self, spe: i64) -> Result<()> {
-        if !self.recorded_now() {
-            self.record(spe)?;
+    /// Record a checkpoint at the current step unless one already is; either way, add the
+    /// training set to it as `train` says.
+    fn record_once(&mut self, spe: i64, train: TrainPass) -> Result<()> {
+        if self.recorded_now() {
+            self.attach_train(train)
+        } else {
+            self.record(spe, train)
         }
+    }
+
+    /// The training predictions of the last checkpoint, if it recorded them.
+    fn last_train_pred(&self) -> Option<&[u8]> {
+        let index = self.progress.checkpoints.len().checked_sub(1)?;
+        if self.progress.train_rows.last() != Some(&index) {
+            return None;
+        }
+        let n = self.train.len();
+        self.pred_train.get(self.pred_train.len() - n..)
+    }
+
+    /// Whether the network fits every training label now. Reads this step's checkpoint when it
+    /// recorded the training set; otherwise makes one full pass, and a pass that confirms the
+    /// fit becomes the training row of a checkpoint at this step (the first fit and the end are
+    /// always recorded with the training set).
+    fn confirm_fit(&mut self, spe: i64) -> Result<bool> {
+        if self.recorded_now() {
+            if let Some(pred) = self.last_train_pred() {
+                return Ok(pred == self.train.labels);
+            }
+        }
+        let t0 = Instant::now();
+        let ev = evaluate(&self.net, &self.train, self.cfg.eval_batch_size)?;
+        self.progress.record_seconds += t0.elapsed().as_secs_f64();
+        let fits = ev.pred == self.train.labels;
+        if fits {
+            self.record_once(spe, TrainPass::Done(ev))?;
+        }
+        Ok(fits)
+    }
+}
+
+fn check_loss(what: &str, value: f64, step: i64) -> Result<()> {
+    if value.is_finite() {
         Ok(())
+    } else {
+        Err(Error::NonFinite {
+            what: what.into(),
+            value,
+            step,
+        })
     }
 }
 
@@ -414,13 +486,14 @@ fn run(
             step: 0,
             fit_epoch: None,
             checkpoints: Vec::new(),
+            train_rows: Vec::new(),
             train_seconds: 0.0,
+            record_seconds: 0.0,
             config_hash: fingerprint.clone(),
             seed: opts.seed,
         },
         pred_test: Vec::new(),
         pred_train: Vec::new(),
-        record_seconds: 0.0,
     };
     if let Some(state) = saved {
         if state.progress.config_hash != fingerprint {
@@ -446,8 +519,21 @@ fn run(
         lp.pred_test = state.pred_test;
         lp.pred_train = state.pred_train;
     } else {
-        lp.record(spe)?;
+        lp.record(spe, TrainPass::Evaluate)?;
     }
+    // Mid-epoch checkpoints record the training set only when every checkpoint does, or when L
+    // is fitted to the predictions at that step.
+    let linear_step = match cfg.linear.fit_to {
+        LinearTarget::Step(s) => Some(s),
+        _ => None,
+    };
+    let train_at_step = |step: i64| {
+        if cfg.record.train.all || linear_step == Some(step) {
+            TrainPass::Evaluate
+        } else {
+            TrainPass::Skip
+        }
+    };
 
     let max_epochs = cfg.stop.epochs;
     let pb = progress_bar(opts.progress, max_epochs as u64 * spe as u64);
@@ -471,6 +557,9 @@ fn run(
             .then(|| stream(opts.seed, Stream::Augment, e as u64));
         let epoch_end = lp.progress.step + spe;
         let mut loss_sum = Tensor::zeros([], (Kind::Float, device));
+        // Training examples the SGD forward passes classified correctly during this epoch: when
+        // all were, the fit check confirms with one full pass (so it costs nothing otherwise).
+        let mut correct = Tensor::zeros([], (Kind::Int64, device));
         for chunk in order.chunks(bs) {
             let (xb, yb) = match aug_rng.as_mut() {
                 Some(rng) => augment::batch(task, chunk, rng, device)?,
@@ -482,13 +571,18 @@ fn run(
                     )
                 }
             };
-            let loss = lp.net.forward_t(&xb, true).cross_entropy_for_logits(&yb);
+            let logits = lp.net.forward_t(&xb, true);
+            let loss = logits.cross_entropy_for_logits(&yb);
+            if cfg.stop.until_fit {
+                let hits = check_torch("fit count", logits.detach().f_argmax(1, false))?;
+                correct += check_torch("fit count", hits.f_eq_tensor(&yb))?.sum(Kind::Int64);
+            }
             sgd.backward_step(&loss, lr)?;
             lp.progress.step += 1;
             loss_sum += loss.detach();
             if fixed.contains(&lp.progress.step) && lp.progress.step != epoch_end {
                 check_finite(&loss_sum, lp.progress.step)?;
-                lp.record(spe)?;
+                lp.record(spe, train_at_step(lp.progress.step))?;
             }
             pb.inc(1);
         }
@@ -502,31 +596,31 @@ fn run(
             |fe: Option<usize>| fe.is_some_and(|fe| epoch >= fe + cfg.stop.extra_epochs);
         // A checkpoint due at this step is recorded first: the fit check below then reads the
         // training predictions it already made instead of a second pass.
-        if schedule::is_epoch_checkpoint(cfg, epoch) || fixed.contains(&lp.progress.step) {
-            lp.record_once(spe)?;
+        let step = lp.progress.step;
+        if schedule::is_epoch_checkpoint(cfg, epoch) || fixed.contains(&step) {
+            let train = match train_at_step(step) {
+                TrainPass::Skip if cfg.record.train.at_epoch(epoch) => TrainPass::Evaluate,
+                other => other,
+            };
+            lp.record_once(spe, train)?;
         }
         let mut ends_fitted = false;
         if cfg.stop.until_fit
             && (lp.progress.fit_epoch.is_none() || extra_done(lp.progress.fit_epoch))
+            && check_torch("fit count", correct.f_int64_value(&[]))? == n as i64
+            && lp.confirm_fit(spe)?
         {
-            let fitted = if lp.recorded_now() {
-                lp.pred_train[lp.pred_train.len() - n..] == lp.train.labels[..]
-            } else {
-                eval::predict(&lp.net, &lp.train.x, cfg.eval_batch_size)? == lp.train.labels
-            };
-            if fitted {
-                lp.progress.fit_epoch.get_or_insert(epoch);
-                ends_fitted = true;
-            }
+            lp.progress.fit_epoch.get_or_insert(epoch);
+            ends_fitted = true;
         }
         let last = epoch >= max_epochs || (ends_fitted && extra_done(lp.progress.fit_epoch));
         if last {
-            lp.record_once(spe)?;
+            lp.record_once(spe, TrainPass::Evaluate)?;
         }
         let mean_loss = loss_sum.double_value(&[]) / spe as f64;
         pb.set_message(format!(
-            "epoch {epoch} loss {mean_loss:.4} train acc {:.4}",
-            lp.progress.checkpoints.last().map_or(0.0, |c| c.train_acc)
+            "epoch {epoch} loss {mean_loss:.4} test acc {:.4}",
+            lp.progress.checkpoints.last().map_or(0.0, |c| c.test_acc)
         ));
         lp.progress.train_seconds = base_seconds + t0.elapsed().as_secs_f64();
         let stop_now = stop_after == Some(epoch);
@@ -562,16 +656,17 @@ fn run(
     let targets: Vec<u8> = match cfg.linear.fit_to {
         LinearTarget::Clean => task.train_clean.clone(),
         LinearTarget::Labels => task.train.y.clone(),
-        LinearTarget::Final => {
-            let t = lp.progress.checkpoints.len() - 1;
-            lp.pred_train[t * n_train..(t + 1) * n_train].to_vec()
-        }
+        LinearTarget::Final => lp
+            .last_train_pred()
+            .ok_or_else(|| Error::Empty("training predictions of the final network".into()))?
+            .to_vec(),
         LinearTarget::Step(s) => {
             let t = lp
                 .progress
                 .checkpoints
                 .iter()
                 .position(|c| c.step == s)
+                .and_then(|t| lp.progress.train_rows.iter().position(|&r| r == t))
                 .ok_or_else(|| {
                     Error::param(
                         "linear.fit_to.step",
@@ -609,9 +704,13 @@ fn run(
         steps: lp.progress.step,
         steps_per_epoch: spe,
         fit_epoch: lp.progress.fit_epoch,
-        final_train_acc: last.train_acc,
+        final_train_acc: last
+            .train_acc
+            .ok_or_else(|| Error::Empty("training predictions at the final checkpoint".into()))?,
+        checkpoints: lp.progress.checkpoints.len(),
+        train_checkpoints: lp.progress.train_rows.len(),
         final_test_acc: last.test_acc,
-        record_seconds: lp.record_seconds,
+        record_seconds: lp.progress.record_seconds,
         train_seconds: lp.progress.train_seconds,
         linear: LinearSummary {
             fit_to: cfg.linear.fit_to,
@@ -629,6 +728,7 @@ fn run(
         checkpoints: lp.progress.checkpoints,
         pred_test: lp.pred_test,
         pred_train: lp.pred_train,
+        train_rows: lp.progress.train_rows,
         y_test: task.test.y.clone(),
         y_train: task.train.y.clone(),
         y_train_clean: task.train_clean.clone(),

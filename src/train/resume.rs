@@ -26,8 +26,14 @@ pub struct Progress {
     pub fit_epoch: Option<usize>,
     /// Checkpoints recorded so far.
     pub checkpoints: Vec<Checkpoint>,
+    /// Indices of the checkpoints that recorded the training set.
+    #[serde(default)]
+    pub train_rows: Vec<usize>,
     /// Seconds spent training so far.
     pub train_seconds: f64,
+    /// Of those, seconds spent evaluating (checkpoints and fit checks).
+    #[serde(default)]
+    pub record_seconds: f64,
     /// SHA-256 of the configuration the run was started with (a resume must match).
     pub config_hash: String,
     /// Master seed.
@@ -41,7 +47,7 @@ pub struct State {
     pub progress: Progress,
     /// Test predictions so far, `T x n_test`.
     pub pred_test: Vec<u8>,
-    /// Train predictions so far, `T x n_train`.
+    /// Train predictions so far, one row per entry of `progress.train_rows`.
     pub pred_train: Vec<u8>,
     /// Model variables (parameters and buffers) by name.
     pub vars: BTreeMap<String, Tensor>,
@@ -90,9 +96,10 @@ pub fn save(dir: &Path, state: &State) -> Result<()> {
     check_torch("resume save", Tensor::save_multi(&cpu, &ot))?;
     let t = state.progress.checkpoints.len();
     let nt = state.pred_test.len() / t.max(1);
-    let nr = state.pred_train.len() / t.max(1);
+    let r = state.progress.train_rows.len();
+    let nr = state.pred_train.len() / r.max(1);
     npy::write(&sub.join("pred_test.npy"), &state.pred_test, &[t, nt])?;
-    npy::write(&sub.join("pred_train.npy"), &state.pred_train, &[t, nr])?;
+    npy::write(&sub.join("pred_train.npy"), &state.pred_train, &[r, nr])?;
     let json = serde_json::to_vec_pretty(&state.progress)
         .map_err(|e| bad(&sub.join("state.json"), e.to_string()))?;
     write_atomic(&sub.join("state.json"), &json)?;

@@ -53,10 +53,11 @@ pub fn fixed_steps(cfg: &ValidTrainConfig, spe: i64) -> BTreeSet<i64> {
     s
 }
 
-/// Whether the end of epoch `epoch` (1-based count of completed epochs) is a checkpoint.
+/// Whether the end of epoch `epoch` (1-based count of completed epochs) is a checkpoint: every
+/// `every_epochs`-th epoch end, and the epoch ends on the training set's own schedule.
 pub fn is_epoch_checkpoint(cfg: &ValidTrainConfig, epoch: usize) -> bool {
     let every = cfg.record.every_epochs;
-    every > 0 && epoch.is_multiple_of(every)
+    (every > 0 && epoch.is_multiple_of(every)) || cfg.record.train.at_epoch(epoch)
 }
 
 #[cfg(test)]

@@ -73,14 +73,16 @@ impl Executor for TorchExecutor {
     fn mimic(&self, job: &Job, teacher: &Path, dir: &Path, threads: usize) -> Result<()> {
         let cfg = config(job)?;
         let rec = RunRecord::load(teacher)?;
-        if rec.is_empty() {
-            return Err(Error::Empty(format!(
-                "{}: no checkpoints",
-                teacher.display()
-            )));
-        }
+        let labels = rec
+            .last_train_row()
+            .ok_or_else(|| {
+                Error::Empty(format!(
+                    "{}: no recorded training predictions",
+                    teacher.display()
+                ))
+            })?
+            .to_vec();
         let mut task = task_of(&job.train, &self.data_dir, job.seed)?;
-        let labels = rec.train_row(rec.len() - 1).to_vec();
         if labels.len() != task.train.len() {
             return Err(Error::LengthMismatch {
                 what: format!("{} final train predictions", teacher.display()),
