@@ -9,8 +9,8 @@ pub mod thresholds;
 
 pub use checks::{
     c10_sweep, c1_toy, c2_linear_first, c3_split_at_l, c4_beyond_linear, c5_retention,
-    c6_hierarchy, c7_reparameterisation, c8_theory, c9_tasks, departure, t0_index, HierarchySeed,
-    ReparamSeed, SeedRun,
+    c6_hierarchy, c7_reparameterisation, c8_theory, c9_tasks, departure, linear_phase_start,
+    running_median3, t0_index, HierarchySeed, ReparamSeed, SeedRun,
 };
 
 use serde::{Deserialize, Serialize};
@@ -101,6 +101,10 @@ pub struct Verdict {
     pub threshold: String,
     /// Pass, fail or skipped.
     pub outcome: Outcome,
+    /// Evaluated on a stronger variant this project adds (reported beside the paper's claims;
+    /// does not decide the exit status).
+    #[serde(default)]
+    pub variant: bool,
 }
 
 impl Verdict {
@@ -115,6 +119,7 @@ impl Verdict {
             per_seed: Vec::new(),
             threshold: String::new(),
             outcome: Outcome::Skipped(reason.into()),
+            variant: false,
         }
     }
 
@@ -124,31 +129,51 @@ impl Verdict {
     }
 }
 
-/// Render verdicts as a plain-text table (one row per verdict).
+/// Every seed's value, `seed: value` (a claim is a statement over all of them).
+pub fn per_seed_cell(per_seed: &[(u64, f64)]) -> String {
+    if per_seed.is_empty() {
+        return "-".into();
+    }
+    per_seed
+        .iter()
+        .map(|(seed, v)| format!("{seed}: {v:.4}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Render verdicts as a plain-text table (one row per verdict, every seed's value listed).
 pub fn table(verdicts: &[Verdict]) -> String {
+    let (paper, variants): (Vec<&Verdict>, Vec<&Verdict>) =
+        verdicts.iter().partition(|v| !v.variant);
+    let mut out = rows(&paper);
+    if !variants.is_empty() {
+        out.push_str("\nstronger variants (reported beside the paper's claims, not gated on):\n");
+        out.push_str(&rows(&variants));
+    }
+    out
+}
+
+fn rows(verdicts: &[&Verdict]) -> String {
     let mut out = format!(
-        "{:<4} {:<26} {:<8} {:>10} {:>21}  {}\n",
-        "id", "scope", "outcome", "statistic", "trimmed range", "threshold / reason"
+        "{:<4} {:<26} {:<8} {:>10}  {:<40}  {}\n",
+        "id", "scope", "outcome", "statistic", "per seed (seed: value)", "threshold / reason"
     );
     for v in verdicts {
-        let (stat, range) = match v.statistic {
-            Some(s) => (
-                format!("{:.4}", s.trimmed_mean),
-                format!("[{:.4}, {:.4}]", s.lo, s.hi),
-            ),
-            None => ("-".into(), "-".into()),
-        };
+        let stat = v
+            .statistic
+            .map_or("-".to_string(), |s| format!("{:.4}", s.trimmed_mean));
+        let seeds = per_seed_cell(&v.per_seed);
         let note = match &v.outcome {
             Outcome::Pass => v.threshold.clone(),
             o => format!("{} ({})", v.threshold, o.reason()),
         };
         out.push_str(&format!(
-            "{:<4} {:<26} {:<8} {:>10} {:>21}  {}\n",
+            "{:<4} {:<26} {:<8} {:>10}  {:<40}  {}\n",
             v.id,
             v.scope,
             v.outcome.label(),
             stat,
-            range,
+            seeds,
             note.trim()
         ));
     }

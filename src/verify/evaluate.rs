@@ -133,17 +133,16 @@ fn summary(name: &str, title: &str, runs: &[SeedRun]) -> Option<TaskSummary> {
     if runs.is_empty() {
         return None;
     }
-    let n = runs.len() as f64;
-    let mean = |f: &dyn Fn(&Curves) -> f64| runs.iter().map(|r| f(&r.curves)).sum::<f64>() / n;
+    let per = |f: &dyn Fn(&Curves) -> f64| runs.iter().map(|r| f(&r.curves)).collect::<Vec<_>>();
     // Curves always have a point (computing them from an empty record is an error).
     let nan = crate::curves::CurvePoint {
         step: 0,
         epoch: 0.0,
-        train_acc: f64::NAN,
+        train_acc: None,
         test_acc: f64::NAN,
         agreement: f64::NAN,
         i_fy_test: f64::NAN,
-        i_fy_train: f64::NAN,
+        i_fy_train: None,
         mu: f64::NAN,
         i_fy_given_l: f64::NAN,
         i_ly_given_f: f64::NAN,
@@ -157,20 +156,20 @@ fn summary(name: &str, title: &str, runs: &[SeedRun]) -> Option<TaskSummary> {
             .iter()
             .map(|r| claims::t0_index(&r.curves).map(|t| r.curves.points[t].step))
             .collect(),
-        noise_rate: mean(&|c| c.noise_rate),
-        i_ly: mean(&|c| c.i_ly),
-        final_mu: mean(&|c| last(c).mu),
-        final_retention: mean(&|c| {
+        noise_rate: per(&|c| c.noise_rate),
+        i_ly: per(&|c| c.i_ly),
+        final_mu: per(&|c| last(c).mu),
+        final_retention: per(&|c| {
             if c.i_ly > 0.0 {
                 last(c).mu / c.i_ly
             } else {
                 f64::NAN
             }
         }),
-        final_gap: mean(&|c| last(c).i_fy_test - last(c).mu),
-        train_acc: mean(&|c| last(c).train_acc),
-        test_acc: mean(&|c| last(c).test_acc),
-        linear_test_acc: mean(&|c| c.linear_test_acc),
+        final_gap: per(&|c| last(c).i_fy_test - last(c).mu),
+        train_acc: per(&|c| c.final_train_acc().unwrap_or(f64::NAN)),
+        test_acc: per(&|c| last(c).test_acc),
+        linear_test_acc: per(&|c| c.linear_test_acc),
     })
 }
 
@@ -187,12 +186,29 @@ fn task_figure(
         .filter_map(|r| claims::t0_index(&r.curves).map(|t| r.curves.points[t].step))
         .collect();
     let i_ly = seeds.iter().map(|c| c.i_ly).sum::<f64>() / seeds.len() as f64;
+    // The training set has its own, sparser schedule: its band runs over the checkpoints that
+    // recorded it.
+    let train: Vec<Vec<(i64, f64)>> = seeds
+        .iter()
+        .map(|c| {
+            c.points
+                .iter()
+                .filter_map(|p| p.i_fy_train.map(|i| (p.step, i)))
+                .collect()
+        })
+        .collect();
     let fig = CurveFigure {
         title: title.into(),
         y_label: "bits".into(),
         bands: vec![
             Band::over_seeds("I(F_t; Y_test)", &seeds, |c, t| c.points[t].i_fy_test),
-            Band::over_seeds("I(F_t; Y_train)", &seeds, |c, t| c.points[t].i_fy_train),
+            Band::over(
+                "I(F_t; Y_train)",
+                &train,
+                |s| s.len(),
+                |s, t| s[t].0,
+                |s, t| s[t].1,
+            ),
             Band::over_seeds("mu_Y(F_t; L)", &seeds, |c, t| c.points[t].mu),
         ],
         levels: vec![("I(L; Y)".into(), i_ly)],
@@ -397,6 +413,12 @@ fn claim_fn(id: &str) -> Option<ClaimFn> {
     })
 }
 
+fn mark_variant(verdicts: &mut [Verdict], variant: bool) {
+    for v in verdicts {
+        v.variant = variant;
+    }
+}
+
 /// Evaluate every experiment and write the report; returns it.
 pub fn evaluate(ev: &Evaluation) -> Result<Report> {
     let min = ev.tier.min_seeds();
@@ -406,6 +428,8 @@ pub fn evaluate(ev: &Evaluation) -> Result<Report> {
     let mut sections = Vec::new();
     for e in ev.experiments {
         let m = &e.experiment;
+        let first_verdict = verdicts.len();
+        let counts_for_c9 = m.counts_for_c9 && !m.variant;
         let seeds = ev
             .seeds
             .map_or_else(|| e.tier(ev.tier).seeds.clone(), <[u64]>::to_vec);
@@ -426,10 +450,11 @@ pub fn evaluate(ev: &Evaluation) -> Result<Report> {
             for c in &m.claims {
                 vs.push(Verdict::skipped(c, &m.name, "", reason.clone()));
             }
-            if m.kind == Kind::Task && m.counts_for_c9 {
+            if m.kind == Kind::Task && counts_for_c9 {
                 c9_groups.push((m.name.clone(), vs.clone()));
             }
             verdicts.extend(vs);
+            mark_variant(&mut verdicts[first_verdict..], m.variant);
             sections.push(section);
             continue;
         }
@@ -539,7 +564,7 @@ pub fn evaluate(ev: &Evaluation) -> Result<Report> {
                 .collect();
             match m.kind {
                 Kind::Sweep => c10_groups.push((scope.clone(), vs.clone())),
-                Kind::Task if m.counts_for_c9 => c9_groups.push((
+                Kind::Task if counts_for_c9 => c9_groups.push((
                     scope.clone(),
                     vs.iter()
                         .filter(|v| ["C2", "C3", "C4", "C5"].contains(&v.id.as_str()))
@@ -607,11 +632,12 @@ pub fn evaluate(ev: &Evaluation) -> Result<Report> {
                 .collect();
             match m.kind {
                 Kind::Sweep => c10_groups.push((m.name.clone(), vs.clone())),
-                Kind::Task if m.counts_for_c9 => c9_groups.push((m.name.clone(), vs.clone())),
+                Kind::Task if counts_for_c9 => c9_groups.push((m.name.clone(), vs.clone())),
                 _ => {}
             }
             verdicts.extend(vs);
         }
+        mark_variant(&mut verdicts[first_verdict..], m.variant);
         sections.push(section);
     }
     if ev.aggregate {

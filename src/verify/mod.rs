@@ -198,6 +198,7 @@ pub fn theory_verdict() -> Option<Verdict> {
                 statistic: Stat::of(&[r.retention]),
                 per_seed: Vec::new(),
                 threshold: threshold.into(),
+                variant: false,
                 outcome: if r.pass && problems.is_empty() {
                     Outcome::Pass
                 } else {
