@@ -60,12 +60,15 @@ pub fn t0_index(c: &Curves) -> Option<usize> {
     departure(&i, &m, T0_GAP_BITS)
 }
 
-/// The first checkpoint of the linear phase: the first at which I(F_t;Y) - mu(F_t;L) is at most
-/// the T0 gap (checkpoint 0 unless the random initial network already departs from L).
+/// The first checkpoint of the linear phase: the first at which F is more accurate than chance on
+/// the test set and I(F_t;Y) - mu(F_t;L) is at most the T0 gap. Before it, F's information about Y
+/// is its random initial function's, not a gain of SGD: either a boundary that departs from L (an
+/// informative random network in two dimensions) or predictions that run against the labels (a
+/// network that starts below chance, whose information is read backwards).
 pub fn linear_phase_start(c: &Curves) -> Option<usize> {
     c.points
         .iter()
-        .position(|p| p.i_fy_test - p.mu <= T0_GAP_BITS)
+        .position(|p| p.test_acc > 0.5 && p.i_fy_test - p.mu <= T0_GAP_BITS)
 }
 
 fn gap_curves(c: &Curves) -> (Vec<f64>, Vec<f64>) {
@@ -699,6 +702,35 @@ mod tests {
         assert_eq!(departure(&i, &m, 0.05), Some(4));
         // Never below the gap: no departure to speak of.
         assert_eq!(departure(&[0.3, 0.4], &[0.1, 0.1], 0.05), None);
+    }
+
+    #[test]
+    fn checkpoints_below_chance_are_not_in_the_linear_phase() {
+        // A random initial network whose predictions run against the labels carries
+        // information (read backwards) that L does not explain; it is not a gain of SGD.
+        let mut c = curves(
+            0.3,
+            &[
+                (0.12, 0.08, 0.5),
+                (0.08, 0.045, 0.5),
+                (0.1, 0.095, 0.6),
+                (0.2, 0.19, 0.7),
+                (0.25, 0.24, 0.8),
+                (0.5, 0.28, 1.0),
+            ],
+        );
+        for p in &mut c.points[..2] {
+            p.test_acc = 0.35;
+        }
+        assert_eq!(linear_phase_start(&c), Some(2));
+        let v = c2_linear_first("t", &runs(c.clone(), 3), 3);
+        assert_eq!(v.outcome, Outcome::Pass, "{v:?}");
+        // The same checkpoints above chance are the network's gain and fail C2.
+        for p in &mut c.points[..2] {
+            p.test_acc = 0.65;
+        }
+        assert_eq!(linear_phase_start(&c), Some(0));
+        assert!(c2_linear_first("t", &runs(c, 3), 3).failed());
     }
 
     #[test]
