@@ -1,7 +1,9 @@
-//! The retention finding, pinned: a small deterministic CPU run on binary MNIST (2000 training
-//! images, 10% of their labels flipped) that trains an MLP to 100% training accuracy. Its rounded
-//! summary is an insta snapshot (`snapshots/train_retention_run.snap`), and a plain
-//! assertion checks the finding itself, so that the snapshot can never pin a broken result.
+//! The retention finding, pinned: a small deterministic CPU run in the paper's regime (its CNN and
+//! plain SGD on 2000 binary-MNIST training images with the data's own labels, lr 0.02 so that it
+//! fits every training label in about 25 epochs, inside `just test`'s budget). Its rounded summary
+//! is an insta snapshot (`snapshots/train_retention_run.snap`), and plain assertions check the
+//! finding itself and the regime (F ends above L, every label fitted), so that the snapshot can
+//! never pin a broken result.
 //!
 //! Needs MNIST in `$SGDC_DATA_DIR` (else `data/`); `just test` fetches it first. Without it the test
 //! fails with a message saying how to fetch it.
@@ -12,34 +14,35 @@ use sgd_complexity::curves::{compute, CurveOptions};
 use sgd_complexity::data::fetch::{self, RealSet};
 use sgd_complexity::train::{run_config, TrainConfig};
 
+/// The paper's CNN and optimiser on a 2000-image subset at a rate that fits it in about 25 epochs
+/// (the quick tier's `experiments/mnist.toml` trains on 8000 images, too long for `just test`).
 const CONFIG: &str = r#"
 name = "retention-snapshot"
+eval_batch_size = 256
 
 [data]
 task = "mnist"
 n_train = 2000
 n_test = 2000
-label_noise = 0.1
 
 [model]
-kind = "mlp"
-depth = 2
-width = 256
+kind = "cnn"
+channels = 32
+hidden = 2000
 
 [optim]
-lr = 0.05
-momentum = 0.9
-batch_size = 32
+lr = 0.02
+batch_size = 64
 
 [stop]
-epochs = 200
+epochs = 150
 until_fit = true
-extra_epochs = 5
+extra_epochs = 2
 
 [record]
-log_points = 20
-log_epochs = 5.0
-every_epochs = 5
+log_points = 24
+log_epochs = 4.0
+every_epochs = 10
 "#;
 
 fn round(v: f64) -> f64 {
@@ -70,7 +73,17 @@ fn retention_run() {
     let t0 = t0_index(&c).map(|i| c.points[i].step);
 
     // The finding, asserted in plain terms before anything is pinned.
-    assert_eq!(last.train_acc, 1.0, "the run must fit every noisy label");
+    assert_eq!(
+        c.final_train_acc(),
+        Some(1.0),
+        "the run must fit every label"
+    );
+    assert!(
+        last.test_acc > c.linear_test_acc,
+        "F must end above L: {} vs {}",
+        last.test_acc,
+        c.linear_test_acc
+    );
     assert!(
         last.mu >= 0.8 * c.i_ly,
         "retention fails: mu(F_T;L) = {} < 0.8 I(L;Y) = {}",
@@ -79,7 +92,7 @@ fn retention_run() {
     );
 
     let summary = serde_json::json!({
-        "final_train_acc": round(last.train_acc),
+        "final_train_acc": c.final_train_acc().map(round),
         "final_test_acc": round(last.test_acc),
         "linear_test_acc": round(c.linear_test_acc),
         "noise_rate": round(c.noise_rate),
