@@ -495,6 +495,9 @@ fn run(
         pred_test: Vec::new(),
         pred_train: Vec::new(),
     };
+    // The clock starts before the step-0 checkpoint, whose recording counts in both
+    // `record_seconds` and `train_seconds`.
+    let t0 = Instant::now();
     if let Some(state) = saved {
         if state.progress.config_hash != fingerprint {
             return Err(Error::param(
@@ -538,7 +541,6 @@ fn run(
     let max_epochs = cfg.stop.epochs;
     let pb = progress_bar(opts.progress, max_epochs as u64 * spe as u64);
     pb.set_position(lp.progress.step as u64);
-    let t0 = Instant::now();
     let base_seconds = lp.progress.train_seconds;
     let stop_after = opts.stop_after_epochs;
     let mut last_save = Instant::now();
