@@ -10,7 +10,9 @@
 
 use anyhow::{Context, Result};
 use sgd_complexity::claims::thresholds::{FLOOR_MIN_BITS, FLOOR_MULTIPLE, T0_GAP_BITS};
-use sgd_complexity::claims::{departure, linear_phase_start, running_median3, t0_index};
+use sgd_complexity::claims::{
+    departure, largest_linear_phase_agreement, smallest_linear_phase_ratio, t0_index,
+};
 use sgd_complexity::curves::{self, CurveOptions, Curves};
 use sgd_complexity::info::Estimator;
 use sgd_complexity::run::{Manifest, RunRecord, RunStatus};
@@ -31,33 +33,12 @@ fn c2_single(c: &Curves) -> f64 {
         .fold(f64::NAN, f64::min)
 }
 
-fn c2_median(c: &Curves) -> f64 {
-    let floor = FLOOR_MIN_BITS.max(FLOOR_MULTIPLE * c.floor.i_fy);
-    let start = linear_phase_start(c).unwrap_or(c.points.len());
-    let ratios: Vec<f64> = c.points[start..]
-        .iter()
-        .take_while(|p| p.i_fy_test < c.i_ly)
-        .filter(|p| p.i_fy_test >= floor)
-        .map(|p| p.mu / p.i_fy_test)
-        .collect();
-    running_median3(&ratios)
-        .into_iter()
-        .fold(f64::NAN, f64::min)
-}
-
 fn c1_single(c: &Curves, t0: Option<usize>) -> f64 {
     let end = t0.unwrap_or(c.points.len()).max(1);
     c.points[..end]
         .iter()
         .map(|p| p.agreement)
         .fold(f64::NAN, f64::max)
-}
-
-fn c1_median(c: &Curves, t0: Option<usize>) -> f64 {
-    let start = linear_phase_start(c).unwrap_or(0);
-    let end = t0.unwrap_or(c.points.len()).max(start + 1);
-    let a: Vec<f64> = c.points[start..end].iter().map(|p| p.agreement).collect();
-    running_median3(&a).into_iter().fold(f64::NAN, f64::max)
 }
 
 /// Standard deviation of I(F;Y) - mu(F;L) over bootstrap resamples of the test set.
@@ -146,9 +127,9 @@ fn main() -> Result<()> {
                     fmt_step(&c, old),
                     fmt_step(&c, new),
                     c1_single(&c, old),
-                    c1_median(&c, new),
+                    largest_linear_phase_agreement(&c),
                     c2_single(&c),
-                    c2_median(&c),
+                    smallest_linear_phase_ratio(&c).unwrap_or(f64::NAN),
                 );
                 // Hierarchy: departures of each reference trained to mimic this run.
                 for r in &sets {

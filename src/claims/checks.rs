@@ -159,13 +159,7 @@ pub fn c1_toy(scope: &str, runs: &[SeedRun], min_seeds: usize) -> Verdict {
     let mut per_seed = Vec::new();
     for r in runs {
         let c = &r.curves;
-        let start = linear_phase_start(c).unwrap_or(0);
-        let end = t0_index(c).unwrap_or(c.points.len()).max(start + 1);
-        let agreement: Vec<f64> = c.points[start..end].iter().map(|p| p.agreement).collect();
-        let early = running_median3(&agreement)
-            .into_iter()
-            .fold(f64::NAN, f64::max);
-        per_seed.push((r.seed, early));
+        per_seed.push((r.seed, largest_linear_phase_agreement(c)));
         if let Some(last) = c.last() {
             match c.final_train_acc() {
                 Some(acc) if acc >= C1_FINAL_TRAIN_ACC => {}
@@ -199,6 +193,37 @@ pub fn c1_toy(scope: &str, runs: &[SeedRun], min_seeds: usize) -> Verdict {
     .finish(per_seed, problems, |s| s.trimmed_mean >= C1_EARLY_AGREEMENT)
 }
 
+/// C2's floor: I(F_t;Y) counts as clear of the estimator's noise from this many bits on.
+fn c2_floor(c: &Curves) -> f64 {
+    FLOOR_MIN_BITS.max(FLOOR_MULTIPLE * c.floor.i_fy)
+}
+
+/// C2's statistic for one run: the smallest three-checkpoint running median of
+/// mu(F_t;L) / I(F_t;Y) over the linear phase's checkpoints before I(F_t;Y) reaches I(L;Y), counting
+/// those clear of the floor. `None` when no checkpoint counts.
+pub fn smallest_linear_phase_ratio(c: &Curves) -> Option<f64> {
+    let floor = c2_floor(c);
+    let start = linear_phase_start(c).unwrap_or(c.points.len());
+    let ratios: Vec<f64> = c.points[start..]
+        .iter()
+        .take_while(|p| p.i_fy_test < c.i_ly)
+        .filter(|p| p.i_fy_test >= floor)
+        .map(|p| p.mu / p.i_fy_test)
+        .collect();
+    running_median3(&ratios).into_iter().reduce(f64::min)
+}
+
+/// C1's statistic for one run: the largest three-checkpoint running median of Pr[F_t = L] over
+/// the linear phase (up to T0).
+pub fn largest_linear_phase_agreement(c: &Curves) -> f64 {
+    let start = linear_phase_start(c).unwrap_or(0);
+    let end = t0_index(c).unwrap_or(c.points.len()).max(start + 1);
+    let agreement: Vec<f64> = c.points[start..end].iter().map(|p| p.agreement).collect();
+    running_median3(&agreement)
+        .into_iter()
+        .fold(f64::NAN, f64::max)
+}
+
 /// C2: before F first matches L, once I(F_t;Y) is clear of the estimator floor,
 /// mu(F_t;L) / I(F_t;Y) stays high.
 pub fn c2_linear_first(scope: &str, runs: &[SeedRun], min_seeds: usize) -> Verdict {
@@ -210,25 +235,17 @@ pub fn c2_linear_first(scope: &str, runs: &[SeedRun], min_seeds: usize) -> Verdi
     let mut per_seed = Vec::new();
     for r in runs {
         let c = &r.curves;
-        let floor = FLOOR_MIN_BITS.max(FLOOR_MULTIPLE * c.floor.i_fy);
-        let start = linear_phase_start(c).unwrap_or(c.points.len());
-        let ratios: Vec<f64> = c.points[start..]
-            .iter()
-            .take_while(|p| p.i_fy_test < c.i_ly)
-            .filter(|p| p.i_fy_test >= floor)
-            .map(|p| p.mu / p.i_fy_test)
-            .collect();
-        let min_ratio = running_median3(&ratios)
-            .into_iter()
-            .fold(f64::INFINITY, f64::min);
-        if min_ratio.is_infinite() {
-            problems.push(format!(
-                "seed {}: no checkpoint with I(F_t;Y) between the floor {floor:.4} and I(L;Y) {:.4} (record more early steps)",
-                r.seed, c.i_ly
-            ));
-            per_seed.push((r.seed, f64::NAN));
-        } else {
-            per_seed.push((r.seed, min_ratio));
+        match smallest_linear_phase_ratio(c) {
+            Some(v) => per_seed.push((r.seed, v)),
+            None => {
+                problems.push(format!(
+                    "seed {}: no checkpoint with I(F_t;Y) between the floor {:.4} and I(L;Y) {:.4} (record more early steps)",
+                    r.seed,
+                    c2_floor(c),
+                    c.i_ly
+                ));
+                per_seed.push((r.seed, f64::NAN));
+            }
         }
     }
     Draft {
