@@ -28,6 +28,9 @@
 //! name = "mlp-1x8"             # capacity, trained to mimic the final network
 //! train = { model = { kind = "mlp", depth = 1, width = 8 } }
 //! ```
+//!
+//! A setting's or reference's `train` is merged into the tier's configuration table by table,
+//! except `model`, which replaces the network's whole `[model]` table.
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -172,6 +175,18 @@ pub fn merge(base: &mut toml::Table, over: &toml::Table) {
     }
 }
 
+/// `base` with a setting's or reference's `over` merged into it. A network is described by its
+/// whole `[model]` table (each kind has its own fields), so a `model` in `over` replaces the base's
+/// instead of merging into it: a CNN's `channels` must not reach an MLP reference.
+fn overlay(base: &toml::Table, over: &toml::Table) -> toml::Table {
+    let mut t = base.clone();
+    if over.contains_key("model") {
+        t.remove("model");
+    }
+    merge(&mut t, over);
+    t
+}
+
 fn safe_name(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
@@ -286,11 +301,7 @@ impl Experiment {
             Kind::Sweep => self
                 .settings
                 .iter()
-                .map(|s| {
-                    let mut t = base.clone();
-                    merge(&mut t, &s.train);
-                    (s.name.clone(), t)
-                })
+                .map(|s| (s.name.clone(), overlay(&base, &s.train)))
                 .collect(),
             _ => vec![("main".to_string(), base)],
         }
@@ -301,11 +312,7 @@ impl Experiment {
         let base = self.train_config(tier);
         self.references
             .iter()
-            .map(|r| {
-                let mut t = base.clone();
-                merge(&mut t, &r.train);
-                (r.name.clone(), t)
-            })
+            .map(|r| (r.name.clone(), overlay(&base, &r.train)))
             .collect()
     }
 }
@@ -381,6 +388,28 @@ optim = { lr = 0.1, batch_size = 32 }
         let f = e.train_config(Tier::Full);
         assert_eq!(f["data"]["n_train"].as_integer(), Some(1000));
         assert_eq!(e.run_sets(Tier::Quick).len(), 1);
+    }
+
+    #[test]
+    fn a_reference_model_replaces_the_network() {
+        let d = tempfile::tempdir().unwrap();
+        let text = TOY.replace("kind = \"task\"", "kind = \"hierarchy\"").replace(
+            "claims = [\"C1\", \"C5\"]",
+            "claims = []\ncounts_for_c9 = false",
+        ) + r#"model = { kind = "cnn", channels = 8, hidden = 20 }
+
+[[references]]
+name = "mlp"
+train = { model = { kind = "mlp", depth = 1, width = 8 }, optim = { lr = 0.5 } }
+"#;
+        let e = Experiment::load(&write(d.path(), "h.toml", &text)).unwrap();
+        let refs = e.reference_configs(Tier::Quick);
+        let model = refs[0].1["model"].as_table().unwrap();
+        assert_eq!(model.get("kind").and_then(|v| v.as_str()), Some("mlp"));
+        assert!(!model.contains_key("channels"), "{model:?}");
+        // Everything else still merges table by table.
+        assert_eq!(refs[0].1["optim"]["lr"].as_float(), Some(0.5));
+        assert_eq!(refs[0].1["optim"]["batch_size"].as_integer(), Some(32));
     }
 
     #[test]
