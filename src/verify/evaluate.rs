@@ -84,6 +84,12 @@ fn locate(dirs: &[PathBuf], j: &Job, problems: &mut Vec<String>) -> Option<Found
                 else {
                     continue;
                 };
+                // Every statistic reads the last checkpoint: a finished run without one is
+                // reported, never indexed.
+                if record.is_empty() {
+                    problems.push(format!("{}: no recorded checkpoints", dir.display()));
+                    return None;
+                }
                 return Some(Found {
                     seed: j.seed,
                     dir,
@@ -469,7 +475,7 @@ pub fn evaluate(ev: &Evaluation) -> Result<Report> {
                 continue;
             };
             let sr = seed_run(&found)?;
-            if m.kind == Kind::Hierarchy {
+            if e.has_hierarchy() {
                 let mut refs = Vec::new();
                 for j in &unit[1..] {
                     if let Some(r) = locate(ev.dirs, j, &mut problems) {
@@ -599,7 +605,7 @@ pub fn evaluate(ev: &Evaluation) -> Result<Report> {
                 verdicts.push(v);
             }
         }
-        if m.kind == Kind::Hierarchy {
+        if e.has_hierarchy() {
             if !hier.is_empty() {
                 section.figures.push(hierarchy_figure(
                     &ev.report_dir,
@@ -682,6 +688,55 @@ seeds = [1, 2, 3, 4, 5]
 [train]
 data = { task = "disc-sinusoid" }
 "#;
+
+    #[test]
+    fn a_task_with_references_gets_c6_and_an_empty_run_is_reported_not_indexed() {
+        let d = tempfile::tempdir().unwrap();
+        let text = TOY.replace("reparam = true", "").to_string()
+            + "\n[[references]]\nname = \"linear\"\ntrain = { model = { kind = \"linear\" } }\n\n[[references]]\nname = \"mlp\"\ntrain = { model = { kind = \"mlp\", depth = 1, width = 8 } }\n";
+        std::fs::write(d.path().join("toy.toml"), text).unwrap();
+        let exps = super::super::experiment::load_dir(d.path()).unwrap();
+        let out = d.path().join("out");
+        let units = plan(&exps[0], Tier::Quick, None);
+        assert!(units.iter().all(|u| u.len() == 3), "{units:?}");
+        let fake = Fake {
+            calls: AtomicUsize::new(0),
+        };
+        execute(&fake, &out, units.clone(), 2, 1, false);
+        let ev = Evaluation {
+            experiments: &exps,
+            tier: Tier::Quick,
+            seeds: None,
+            dirs: std::slice::from_ref(&out),
+            skipped: BTreeMap::new(),
+            report_dir: out.join("report"),
+            command: "sgdc verify".into(),
+            theory: None,
+            aggregate: true,
+        };
+        let r = evaluate(&ev).unwrap();
+        let c6 = r.verdicts.iter().find(|v| v.id == "C6").unwrap();
+        assert_eq!(c6.scope, "toy");
+        assert!(!matches!(c6.outcome, claims::Outcome::Skipped(_)), "{c6:?}");
+        assert!(r.verdicts.iter().any(|v| v.id == "C5" && v.scope == "toy"));
+        // A finished run folder without a single checkpoint: a problem in the report, and the
+        // claims that needed it fail for too few seeds.
+        let dir = out.join(&units[0][0].rel_dir);
+        let empty = crate::curves::tests::record(400, 0.8, &[]);
+        empty.save(&dir).unwrap();
+        let mut m = crate::run::Manifest::load(&dir).unwrap();
+        m.prediction_hash = Some(empty.prediction_hash());
+        m.save(&dir).unwrap();
+        let r = evaluate(&ev).unwrap();
+        let c5 = r
+            .verdicts
+            .iter()
+            .find(|v| v.id == "C5" && v.scope == "toy")
+            .unwrap();
+        assert!(c5.failed(), "{c5:?}");
+        let note = &r.sections[0].note;
+        assert!(note.contains("no recorded checkpoints"), "{note}");
+    }
 
     #[test]
     fn verify_end_to_end_on_synthetic_runs() {

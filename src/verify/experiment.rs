@@ -24,8 +24,8 @@
 //! name = "lr-0.05"
 //! train = { optim = { lr = 0.05 } }
 //!
-//! [[references]]               # kind = "hierarchy": reference classifiers C_k of increasing
-//! name = "mlp-1x8"             # capacity, trained to mimic the final network
+//! [[references]]               # kind = "hierarchy" (or a task): reference classifiers C_k of
+//! name = "mlp-1x8"             # increasing capacity, trained to mimic the final network
 //! train = { model = { kind = "mlp", depth = 1, width = 8 } }
 //! ```
 //!
@@ -155,7 +155,7 @@ pub struct Experiment {
     /// `[[settings]]` (sweep).
     #[serde(default)]
     pub settings: Vec<Variant>,
-    /// `[[references]]` (hierarchy), in order of increasing capacity.
+    /// `[[references]]` (a hierarchy, or a task checked for C6), in order of increasing capacity.
     #[serde(default)]
     pub references: Vec<Variant>,
     /// Where it was read from (not part of the file).
@@ -251,31 +251,46 @@ impl Experiment {
                 ));
             }
         }
-        let (list, what) = match m.kind {
-            Kind::Sweep => (&self.settings, "settings"),
-            Kind::Hierarchy => (&self.references, "references"),
-            Kind::Task => (&self.settings, "settings"),
-        };
-        if m.kind != Kind::Task && list.len() < 2 {
-            return Err(self.bad(what, list.len(), "needs at least two entries"));
-        }
-        if m.kind == Kind::Task && !(self.settings.is_empty() && self.references.is_empty()) {
+        if m.kind == Kind::Sweep && self.settings.len() < 2 {
             return Err(self.bad(
                 "settings",
-                "…",
-                "a task experiment has no settings or references",
+                self.settings.len(),
+                "needs at least two entries",
             ));
         }
-        for v in list {
-            if !safe_name(&v.name) || v.name == "main" {
-                return Err(self.bad(
-                    &format!("{what}.name"),
-                    &v.name,
-                    "use letters, digits, '-', '_', '.' (not 'main')",
-                ));
+        if m.kind != Kind::Sweep && !self.settings.is_empty() {
+            return Err(self.bad("settings", "…", "only a sweep experiment has settings"));
+        }
+        // A hierarchy needs references to order; a task may carry them too, and its own runs are
+        // then the network the references mimic (C6 without training the network twice).
+        let refs = self.references.len();
+        if (m.kind == Kind::Hierarchy || refs > 0) && refs < 2 {
+            return Err(self.bad("references", refs, "needs at least two entries"));
+        }
+        if m.kind == Kind::Sweep && refs > 0 {
+            return Err(self.bad("references", refs, "a sweep experiment has no references"));
+        }
+        for (list, what) in [
+            (&self.settings, "settings"),
+            (&self.references, "references"),
+        ] {
+            for v in list {
+                if !safe_name(&v.name) || v.name == "main" {
+                    return Err(self.bad(
+                        &format!("{what}.name"),
+                        &v.name,
+                        "use letters, digits, '-', '_', '.' (not 'main')",
+                    ));
+                }
             }
         }
         Ok(())
+    }
+
+    /// Whether reference classifiers mimic this experiment's network (C6): a hierarchy, or a
+    /// task that carries `[[references]]`.
+    pub fn has_hierarchy(&self) -> bool {
+        !self.references.is_empty()
     }
 
     /// The tier's spec.
@@ -391,25 +406,38 @@ optim = { lr = 0.1, batch_size = 32 }
     }
 
     #[test]
-    fn a_reference_model_replaces_the_network() {
+    fn a_task_carries_references_whose_model_replaces_the_network() {
         let d = tempfile::tempdir().unwrap();
-        let text = TOY.replace("kind = \"task\"", "kind = \"hierarchy\"").replace(
-            "claims = [\"C1\", \"C5\"]",
-            "claims = []\ncounts_for_c9 = false",
-        ) + r#"model = { kind = "cnn", channels = 8, hidden = 20 }
+        let text = TOY.to_string()
+            + r#"model = { kind = "cnn", channels = 8, hidden = 20 }
+
+[[references]]
+name = "linear"
+train = { model = { kind = "linear" } }
 
 [[references]]
 name = "mlp"
 train = { model = { kind = "mlp", depth = 1, width = 8 }, optim = { lr = 0.5 } }
 "#;
-        let e = Experiment::load(&write(d.path(), "h.toml", &text)).unwrap();
+        let e = Experiment::load(&write(d.path(), "toy.toml", &text)).unwrap();
+        assert!(e.has_hierarchy());
         let refs = e.reference_configs(Tier::Quick);
-        let model = refs[0].1["model"].as_table().unwrap();
+        let model = refs[1].1["model"].as_table().unwrap();
         assert_eq!(model.get("kind").and_then(|v| v.as_str()), Some("mlp"));
         assert!(!model.contains_key("channels"), "{model:?}");
         // Everything else still merges table by table.
-        assert_eq!(refs[0].1["optim"]["lr"].as_float(), Some(0.5));
-        assert_eq!(refs[0].1["optim"]["batch_size"].as_integer(), Some(32));
+        assert_eq!(refs[1].1["optim"]["lr"].as_float(), Some(0.5));
+        assert_eq!(refs[1].1["optim"]["batch_size"].as_integer(), Some(32));
+        assert_eq!(refs[1].1["data"]["n_train"].as_integer(), Some(50));
+        // A hierarchy of one reference orders nothing.
+        let one = text[..text.rfind("[[references]]").unwrap()].to_string();
+        let err = Experiment::load(&write(d.path(), "toy.toml", &one))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("toy.toml") && err.contains("references"),
+            "{err}"
+        );
     }
 
     #[test]

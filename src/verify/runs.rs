@@ -6,7 +6,7 @@
 //! version gets a new folder. An unfinished folder (killed run) is resumed; a corrupted one is set
 //! aside (renamed `*.corrupt`) with a message and run again.
 
-use super::experiment::{Experiment, Kind, Tier};
+use super::experiment::{Experiment, Tier};
 use crate::error::{Error, Result};
 use crate::run::{Manifest, RunRecord, RunStatus};
 use sha2::{Digest, Sha256};
@@ -87,7 +87,7 @@ pub fn plan(e: &Experiment, tier: Tier, seeds: Option<&[u64]>) -> Vec<Unit> {
         for &seed in &seeds {
             let main = job(name, &set, seed, cfg.clone(), Role::Train);
             let mut unit = vec![main.clone()];
-            if e.experiment.kind == Kind::Hierarchy {
+            if e.has_hierarchy() {
                 for (r, rcfg) in e.reference_configs(tier) {
                     unit.push(job(
                         name,
