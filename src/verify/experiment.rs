@@ -119,6 +119,11 @@ pub struct TierSpec {
     /// Overrides deep-merged over `[train]`.
     #[serde(default)]
     pub train: toml::Table,
+    /// Whether `sgdc verify` at this tier runs the experiment (default true). With `false` it is
+    /// reported as left out, and `sgdc run NAME` still runs it: for what the tier's time budget
+    /// cannot hold and no claim is gated on (a stronger variant).
+    #[serde(default = "yes")]
+    pub in_verify: bool,
 }
 
 /// `[tiers]`.

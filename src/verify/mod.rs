@@ -74,13 +74,36 @@ pub fn skipped(
         .collect()
 }
 
+/// Experiments that `sgdc verify` leaves out at `tier` by their own file
+/// (`tiers.<tier>.in_verify = false`), with the reason; `sgdc run NAME` still runs them.
+pub fn left_out(experiments: &[Experiment], tier: Tier) -> BTreeMap<String, String> {
+    let t = tier.name();
+    experiments
+        .iter()
+        .filter(|e| !e.tier(tier).in_verify)
+        .map(|e| {
+            let name = e.experiment.name.clone();
+            let why = format!(
+                "left out of `sgdc verify --tier {t}` by its experiment file \
+                 (tiers.{t}.in_verify = false); run it with `sgdc run {name} --tier {t}`"
+            );
+            (name, why)
+        })
+        .collect()
+}
+
 /// Run what is missing, then evaluate and write the report.
 pub fn verify(
     exec: &dyn Executor,
     experiments: &[Experiment],
     opts: &VerifyOptions,
 ) -> Result<VerifyOutcome> {
-    let skip = skipped(experiments, opts.tier, &opts.data_dir);
+    let mut skip = skipped(experiments, opts.tier, &opts.data_dir);
+    if opts.aggregate {
+        for (name, why) in left_out(experiments, opts.tier) {
+            skip.entry(name).or_insert(why);
+        }
+    }
     for (name, why) in &skip {
         eprintln!("verify: skipping {name}: {why}");
     }
@@ -213,4 +236,28 @@ pub fn theory_verdict() -> Option<Verdict> {
 /// The claims table as printed by `sgdc verify`.
 pub fn table(report: &Report) -> String {
     claims::table(&report.verdicts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_experiment_can_leave_one_tier_out_of_verify() {
+        let d = tempfile::tempdir().unwrap();
+        let text = |name: &str, quick_extra: &str| {
+            format!(
+                "[experiment]\nname = \"{name}\"\ntitle = \"t\"\nkind = \"task\"\nclaims = [\"C5\"]\n\n\
+                 [tiers.quick]\nseeds = [1, 2, 3]\n{quick_extra}\n[tiers.full]\nseeds = [1, 2, 3]\n\n\
+                 [train]\ndata = {{ task = \"disc-sinusoid\" }}\n"
+            )
+        };
+        std::fs::write(d.path().join("a.toml"), text("a", "")).unwrap();
+        std::fs::write(d.path().join("b.toml"), text("b", "in_verify = false\n")).unwrap();
+        let exps = experiment::load_dir(d.path()).unwrap();
+        let quick = left_out(&exps, Tier::Quick);
+        assert_eq!(quick.keys().collect::<Vec<_>>(), ["b"]);
+        assert!(quick["b"].contains("in_verify") && quick["b"].contains("sgdc run b"));
+        assert!(left_out(&exps, Tier::Full).is_empty());
+    }
 }
