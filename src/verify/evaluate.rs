@@ -689,6 +689,21 @@ seeds = [1, 2, 3, 4, 5]
 data = { task = "disc-sinusoid" }
 "#;
 
+    /// The evaluation `sgdc verify` makes of the quick tier's runs in `dirs`.
+    fn quick_evaluation<'a>(exps: &'a [Experiment], dirs: &'a [PathBuf]) -> Evaluation<'a> {
+        Evaluation {
+            experiments: exps,
+            tier: Tier::Quick,
+            seeds: None,
+            dirs,
+            skipped: BTreeMap::new(),
+            report_dir: dirs[0].join("report"),
+            command: "sgdc verify".into(),
+            theory: None,
+            aggregate: true,
+        }
+    }
+
     #[test]
     fn a_task_with_references_gets_c6_and_an_empty_run_is_reported_not_indexed() {
         let d = tempfile::tempdir().unwrap();
@@ -703,17 +718,7 @@ data = { task = "disc-sinusoid" }
             calls: AtomicUsize::new(0),
         };
         execute(&fake, &out, units.clone(), 2, 1, false);
-        let ev = Evaluation {
-            experiments: &exps,
-            tier: Tier::Quick,
-            seeds: None,
-            dirs: std::slice::from_ref(&out),
-            skipped: BTreeMap::new(),
-            report_dir: out.join("report"),
-            command: "sgdc verify".into(),
-            theory: None,
-            aggregate: true,
-        };
+        let ev = quick_evaluation(&exps, std::slice::from_ref(&out));
         let r = evaluate(&ev).unwrap();
         let c6 = r.verdicts.iter().find(|v| v.id == "C6").unwrap();
         assert_eq!(c6.scope, "toy");
@@ -769,17 +774,7 @@ data = { task = "disc-sinusoid" }
             let last = rec.test_row(rec.len() - 1).to_vec();
             store_reparam(&dir, &last, &last).unwrap();
         }
-        let ev = Evaluation {
-            experiments: &exps,
-            tier: Tier::Quick,
-            seeds: None,
-            dirs: std::slice::from_ref(&out),
-            skipped: BTreeMap::new(),
-            report_dir: out.join("report"),
-            command: "sgdc verify".into(),
-            theory: None,
-            aggregate: true,
-        };
+        let ev = quick_evaluation(&exps, std::slice::from_ref(&out));
         let r = evaluate(&ev).unwrap();
         let ids: Vec<&str> = r.verdicts.iter().map(|v| v.id.as_str()).collect();
         assert!(ids.contains(&"C7") && ids.contains(&"C8") && ids.contains(&"C10"));
