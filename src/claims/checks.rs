@@ -453,15 +453,35 @@ pub fn c6_hierarchy(scope: &str, seeds: &[HierarchySeed], min_seeds: usize) -> V
         ),
     }
     .finish(per_seed, problems, |_| ordered);
+    // Every seed's departures, not only its 0/1 (a departure that never comes reads "none").
+    let steps = |d: &[f64]| {
+        d.iter()
+            .map(|x| {
+                if x.is_finite() {
+                    format!("{x}")
+                } else {
+                    "none".to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
     v.measured = format!(
-        "{}; median departure steps {}",
+        "{}; median departure steps {}; per seed ({}): {}",
         v.measured,
         names
             .iter()
             .zip(&medians)
             .map(|(n, m)| format!("{n}={m}"))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", "),
+        names.join(" / "),
+        seeds
+            .iter()
+            .zip(&dep)
+            .map(|(s, d)| format!("{}: {}", s.seed, steps(d)))
+            .collect::<Vec<_>>()
+            .join("; ")
     );
     v
 }
@@ -857,7 +877,15 @@ mod tests {
     #[test]
     fn c6_passes_on_increasing_departures_and_fails_otherwise() {
         let s = vec![hier(&[2, 4, 9]); 3];
-        assert_eq!(c6_hierarchy("h", &s, 3).outcome, Outcome::Pass);
+        let v = c6_hierarchy("h", &s, 3);
+        assert_eq!(v.outcome, Outcome::Pass);
+        // Every seed's departure steps are in the verdict, a missing one as "none".
+        assert!(
+            v.measured
+                .contains("per seed (c0 / c1 / c2): 0: 20 / 40 / none"),
+            "{}",
+            v.measured
+        );
         let s = vec![hier(&[5, 3, 2]); 3];
         assert!(c6_hierarchy("h", &s, 3).failed());
         let s = vec![hier(&[3, 3]); 3];
