@@ -13,6 +13,7 @@
 //! [tiers.quick]
 //! seeds = [1, 2, 3]
 //! train = { data = { n_train = 500 } }   # deep-merged over [train]
+//! in_verify = true             # false: `sgdc verify` leaves it out at this tier (`sgdc run` runs it)
 //!
 //! [tiers.full]
 //! seeds = [1, 2, 3, 4, 5]
