@@ -689,6 +689,14 @@ seeds = [1, 2, 3, 4, 5]
 data = { task = "disc-sinusoid" }
 "#;
 
+    /// The verdict of claim `id` on `scope` (the test fails when there is none).
+    fn verdict<'a>(r: &'a Report, id: &str, scope: &str) -> &'a Verdict {
+        r.verdicts
+            .iter()
+            .find(|v| v.id == id && v.scope == scope)
+            .unwrap_or_else(|| panic!("no {id} verdict on {scope}"))
+    }
+
     /// The evaluation `sgdc verify` makes of the quick tier's runs in `dirs`.
     fn quick_evaluation<'a>(exps: &'a [Experiment], dirs: &'a [PathBuf]) -> Evaluation<'a> {
         Evaluation {
@@ -720,8 +728,7 @@ data = { task = "disc-sinusoid" }
         execute(&fake, &out, units.clone(), 2, 1, false);
         let ev = quick_evaluation(&exps, std::slice::from_ref(&out));
         let r = evaluate(&ev).unwrap();
-        let c6 = r.verdicts.iter().find(|v| v.id == "C6").unwrap();
-        assert_eq!(c6.scope, "toy");
+        let c6 = verdict(&r, "C6", "toy");
         assert!(!matches!(c6.outcome, claims::Outcome::Skipped(_)), "{c6:?}");
         assert!(r.verdicts.iter().any(|v| v.id == "C5" && v.scope == "toy"));
         // A finished run folder without a single checkpoint: a problem in the report, and the
@@ -733,11 +740,7 @@ data = { task = "disc-sinusoid" }
         m.prediction_hash = Some(empty.prediction_hash());
         m.save(&dir).unwrap();
         let r = evaluate(&ev).unwrap();
-        let c5 = r
-            .verdicts
-            .iter()
-            .find(|v| v.id == "C5" && v.scope == "toy")
-            .unwrap();
+        let c5 = verdict(&r, "C5", "toy");
         assert!(c5.failed(), "{c5:?}");
         let note = &r.sections[0].note;
         assert!(note.contains("no recorded checkpoints"), "{note}");
@@ -787,11 +790,7 @@ data = { task = "disc-sinusoid" }
         // A missing seed makes the toy's claims fail (too few seeds), never pass silently.
         std::fs::remove_dir_all(out.join(&toy[0][0].rel_dir)).unwrap();
         let r = evaluate(&ev).unwrap();
-        let c5 = r
-            .verdicts
-            .iter()
-            .find(|v| v.id == "C5" && v.scope == "toy")
-            .unwrap();
+        let c5 = verdict(&r, "C5", "toy");
         assert!(c5.failed(), "{c5:?}");
         // A skipped experiment reports skipped claims.
         let mut skipped = BTreeMap::new();
