@@ -75,6 +75,15 @@ pub enum LrSchedule {
         /// Factor per milestone.
         gamma: f64,
     },
+    /// Multiply the rate by `factors[i]` at the start of epoch `milestones[i]`: a step schedule
+    /// whose factor differs between milestones (e.g. a rise after the first epochs and a decay
+    /// later).
+    Piecewise {
+        /// Epochs (0-based) from which the next factor applies, ascending.
+        milestones: Vec<usize>,
+        /// One factor per milestone, applied cumulatively.
+        factors: Vec<f64>,
+    },
 }
 
 /// `[stop]`: a fixed number of epochs, or until the training set is fitted.
@@ -261,6 +270,24 @@ fn finite_nonneg(field: &str, v: f64) -> Result<()> {
     Ok(())
 }
 
+fn positive_factor(field: &str, v: f64) -> Result<()> {
+    if !v.is_finite() || v <= 0.0 {
+        return Err(Error::param(field, v, "must be a finite number > 0"));
+    }
+    Ok(())
+}
+
+fn ascending_milestones(milestones: &[usize]) -> Result<()> {
+    if milestones.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(Error::param(
+            "optim.schedule.milestones",
+            format!("{milestones:?}"),
+            "must be strictly ascending",
+        ));
+    }
+    Ok(())
+}
+
 impl TrainConfig {
     /// Parse TOML text; `origin` names the source in errors (e.g. the file name).
     pub fn from_toml(text: &str, origin: &str) -> Result<Self> {
@@ -296,20 +323,27 @@ impl TrainConfig {
         if o.batch_size == 0 {
             return Err(Error::param("optim.batch_size", 0, "must be positive"));
         }
-        if let LrSchedule::Step { milestones, gamma } = &o.schedule {
-            if !gamma.is_finite() || *gamma <= 0.0 {
-                return Err(Error::param(
-                    "optim.schedule.gamma",
-                    gamma,
-                    "must be a finite number > 0",
-                ));
+        match &o.schedule {
+            LrSchedule::Constant => {}
+            LrSchedule::Step { milestones, gamma } => {
+                positive_factor("optim.schedule.gamma", *gamma)?;
+                ascending_milestones(milestones)?;
             }
-            if milestones.windows(2).any(|w| w[0] >= w[1]) {
-                return Err(Error::param(
-                    "optim.schedule.milestones",
-                    format!("{milestones:?}"),
-                    "must be strictly ascending",
-                ));
+            LrSchedule::Piecewise {
+                milestones,
+                factors,
+            } => {
+                if factors.len() != milestones.len() {
+                    return Err(Error::param(
+                        "optim.schedule.factors",
+                        format!("{factors:?}"),
+                        format!("needs one factor per milestone ({})", milestones.len()),
+                    ));
+                }
+                for f in factors {
+                    positive_factor("optim.schedule.factors", *f)?;
+                }
+                ascending_milestones(milestones)?;
             }
         }
         if self.stop.epochs == 0 {
@@ -416,6 +450,24 @@ epochs = 3
             ("epochs = 3", "epochs = 0", "stop.epochs", "0"),
             ("width = 100", "width = 0", "model.width", "0"),
             ("momentum = 0.9", "momentum = 1.5", "optim.momentum", "1.5"),
+            (
+                "batch_size = 32",
+                "batch_size = 32\nschedule = { kind = \"piecewise\", milestones = [2, 40], factors = [20.0] }",
+                "optim.schedule.factors",
+                "[20.0]",
+            ),
+            (
+                "batch_size = 32",
+                "batch_size = 32\nschedule = { kind = \"piecewise\", milestones = [40, 2], factors = [20.0, 0.1] }",
+                "optim.schedule.milestones",
+                "[40, 2]",
+            ),
+            (
+                "batch_size = 32",
+                "batch_size = 32\nschedule = { kind = \"piecewise\", milestones = [2], factors = [0.0] }",
+                "optim.schedule.factors",
+                "0",
+            ),
         ] {
             let text = OK.replace(from, to);
             let err = TrainConfig::from_toml(&text, "t.toml")

@@ -16,6 +16,14 @@ pub fn lr_at(base: f64, schedule: &LrSchedule, epoch: usize) -> f64 {
             let k = milestones.iter().filter(|&&m| m <= epoch).count();
             base * gamma.powi(k as i32)
         }
+        LrSchedule::Piecewise {
+            milestones,
+            factors,
+        } => milestones
+            .iter()
+            .zip(factors)
+            .filter(|(&m, _)| m <= epoch)
+            .fold(base, |lr, (_, f)| lr * f),
     }
 }
 
@@ -85,5 +93,23 @@ mod tests {
         assert_eq!(lr_at(1.0, &s, 2), 0.1);
         assert!((lr_at(1.0, &s, 5) - 0.01).abs() < 1e-15);
         assert_eq!(steps_per_epoch(10, 3), 4);
+    }
+
+    #[test]
+    fn piecewise_schedule_applies_each_factor_from_its_milestone() {
+        let s = LrSchedule::Piecewise {
+            milestones: vec![2, 40],
+            factors: vec![20.0, 0.1],
+        };
+        assert_eq!(lr_at(0.001, &s, 1), 0.001);
+        // The same rate as a step schedule with gamma 20 until the second milestone.
+        let step = LrSchedule::Step {
+            milestones: vec![2],
+            gamma: 20.0,
+        };
+        for epoch in 2..40 {
+            assert_eq!(lr_at(0.001, &s, epoch), lr_at(0.001, &step, epoch));
+        }
+        assert!((lr_at(0.001, &s, 40) - 0.002).abs() < 1e-15);
     }
 }
