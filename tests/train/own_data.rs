@@ -472,3 +472,72 @@ fn bad_torchscript_modules_exit_2_naming_the_file() {
     );
     expect_exit_2(d.path(), "missing.pt", &["model.path", "No such file"]);
 }
+
+/// An experiment file naming a files task and a TorchScript network runs through `sgdc run` to
+/// a report with claims and figures; a bad file is named before any run starts (exit 2).
+#[test]
+fn sgdc_run_reports_on_own_data_and_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    write_images(&data);
+    std::fs::copy(fixture("cnn"), dir.path().join("net.pt")).unwrap();
+    let experiment = r#"[experiment]
+name = "mine"
+title = "My images, my network"
+kind = "task"
+claims = ["C2", "C3", "C4", "C5"]
+
+[tiers.quick]
+seeds = [1, 2, 3]
+
+[tiers.full]
+seeds = [1, 2, 3]
+
+[train]
+data = { task = "files", files = { train_x = "data/train_x.npy", train_y = "data/train_y.npy", test_x = "data/test_x.npy", test_y = "data/test_y.npy" } }
+model = { kind = "torchscript", path = "net.pt" }
+optim = { lr = 0.05, momentum = 0.9, batch_size = 16 }
+stop = { epochs = 3 }
+record = { log_points = 4, log_epochs = 1.0 }
+"#;
+    let file = dir.path().join("mine.toml");
+    std::fs::write(&file, experiment).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = elsewhere.path().join("out");
+    let args = |file: &Path| {
+        vec![
+            "run".to_string(),
+            file.display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+            "--quiet".into(),
+        ]
+    };
+    let run = |file: &Path| {
+        let a = args(file);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        sgdc(&a, elsewhere.path())
+    };
+    let (code, err) = run(&file);
+    // The claims may pass or fail on 3 epochs of 80 images; the report must be there.
+    assert!(code == 0 || code == 1, "exit {code}: {err}");
+    let report = std::fs::read_to_string(out.join("report/report.json")).unwrap();
+    for c in ["C2", "C3", "C4", "C5"] {
+        assert!(report.contains(&format!("\"{c}\"")), "{c} in the report");
+    }
+    assert!(out.join("report/figures/mine.png").is_file());
+    assert!(out.join("report/index.html").is_file());
+
+    // A label file of the wrong length: named at once, no run started.
+    npy(&data.join("test_y.npy"), &[0i64, 1], &[2], false);
+    let out_runs = out.join("runs/mine");
+    let before = std::fs::read_dir(&out_runs).unwrap().count();
+    let (code, err) = run(&file);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("test_y.npy") && err.contains("2 labels"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(&out_runs).unwrap().count(), before);
+}
