@@ -4,10 +4,12 @@
 //! so that `sgdc` and the tests run without `LD_LIBRARY_PATH`. With the `cuda` feature we also force
 //! `libtorch_cuda` to be linked (it registers the CUDA backend from a static initialiser, so the
 //! linker would otherwise drop it as unused). With the `torch` feature we compile `csrc/determinism.cpp`,
-//! a shim that switches on libtorch's deterministic algorithms (tch has no binding for them).
+//! a shim that switches on libtorch's deterministic algorithms (tch has no binding for them), and
+//! `csrc/torchscript.cpp`, which gives TorchScript modules' buffers to the trainer.
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=csrc/determinism.cpp");
+    println!("cargo:rerun-if-changed=csrc/torchscript.cpp");
     if let Ok(lib) = std::env::var("DEP_TCH_LIBTORCH_LIB") {
         println!("cargo:rustc-link-arg=-Wl,-rpath,{lib}");
         #[cfg(feature = "torch")]
@@ -29,15 +31,22 @@ fn main() {
 fn shim(lib: &std::path::Path) {
     let root = lib.parent().unwrap_or(lib);
     let abi = std::env::var("LIBTORCH_CXX11_ABI").unwrap_or_else(|_| "1".into());
-    cc::Build::new()
-        .cpp(true)
-        .file("csrc/determinism.cpp")
-        .include(root.join("include"))
-        .include(root.join("include/torch/csrc/api/include"))
-        .flag("-std=c++17")
-        .flag_if_supported("-w")
-        .define("_GLIBCXX_USE_CXX11_ABI", abi.as_str())
-        .compile("sgdc_determinism");
+    // determinism.cpp: the determinism switches; torchscript.cpp: TorchScript modules with their
+    // buffers (src/model/torchscript.rs).
+    for (file, lib_name) in [
+        ("csrc/determinism.cpp", "sgdc_determinism"),
+        ("csrc/torchscript.cpp", "sgdc_torchscript"),
+    ] {
+        cc::Build::new()
+            .cpp(true)
+            .file(file)
+            .include(root.join("include"))
+            .include(root.join("include/torch/csrc/api/include"))
+            .flag("-std=c++17")
+            .flag_if_supported("-w")
+            .define("_GLIBCXX_USE_CXX11_ABI", abi.as_str())
+            .compile(lib_name);
+    }
 }
 
 /// Export the libtorch version (from the wheel's `version.py`) as `SGDC_LIBTORCH_VERSION`.

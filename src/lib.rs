@@ -16,6 +16,7 @@ pub mod error;
 pub mod info;
 #[cfg(feature = "torch")]
 pub mod model;
+pub mod paths;
 pub mod report;
 pub mod rng;
 pub mod run;

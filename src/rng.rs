@@ -27,6 +27,9 @@ pub enum Stream {
     Synthetic,
     /// Train/held-out subsampling of data sets.
     Subsample,
+    /// Dropout masks of a network's training passes (libtorch's generator is re-seeded from it
+    /// at every epoch).
+    Dropout,
 }
 
 impl Stream {
@@ -41,6 +44,7 @@ impl Stream {
             Stream::Permutation => 6,
             Stream::Synthetic => 7,
             Stream::Subsample => 8,
+            Stream::Dropout => 9,
         }
     }
 }

@@ -175,6 +175,57 @@ fn a_2d_npy_for_f_gives_a_curve() {
 }
 
 #[test]
+fn plot_draws_the_curve_as_the_report_does() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let mut rows: Vec<u8> = Vec::new();
+    for t in 0..4 {
+        rows.extend(
+            F.iter()
+                .enumerate()
+                .map(|(i, &v)| if i < t { 1 - v as u8 } else { v as u8 }),
+        );
+    }
+    let f = npy_u8(d.path(), "f.npy", &[4, 8], &rows);
+    let l = npy_i64(d.path(), "l.npy", &[8], &L);
+    let y = npy_i64(d.path(), "y.npy", &[8], &Y);
+    let steps = text(d.path(), "steps.txt", &[0, 10, 100, 1000]);
+    let plot = d.path().join("curve.png");
+    let plot_s = plot.display().to_string();
+    let (code, out, err) = sgdc(&[
+        "--f", &f, "--l", &l, "--y", &y, "--plot", &plot_s, "--steps", &steps,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 3 + 4, "the table still prints: {out}");
+    for ext in ["png", "svg"] {
+        let p = d.path().join(format!("curve.{ext}"));
+        assert!(std::fs::metadata(&p).expect("figure").len() > 1000, "{ext}");
+    }
+    let svg = std::fs::read_to_string(d.path().join("curve.svg")).expect("svg");
+    assert!(svg.contains("SGD step"), "x axis in steps");
+
+    // A single row is not a curve; steps must match the rows and increase.
+    let f1 = npy_i64(d.path(), "f1.npy", &[8], &F);
+    expect_input_error(
+        &["--f", &f1, "--l", &l, "--y", &y, "--plot", &plot_s],
+        &["--plot", "curve"],
+    );
+    let short = text(d.path(), "short.txt", &[0, 10]);
+    expect_input_error(
+        &[
+            "--f", &f, "--l", &l, "--y", &y, "--plot", &plot_s, "--steps", &short,
+        ],
+        &["short.txt", "one SGD step per row"],
+    );
+    let down = text(d.path(), "down.txt", &[0, 10, 5, 20]);
+    expect_input_error(
+        &[
+            "--f", &f, "--l", &l, "--y", &y, "--plot", &plot_s, "--steps", &down,
+        ],
+        &["down.txt", "increasing"],
+    );
+}
+
+#[test]
 fn readable_table_by_default() {
     let d = tempfile::tempdir().expect("tempdir");
     let (f, l, y) = (

@@ -42,6 +42,14 @@ pub struct MeasureArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Draw a curve (F of shape T x n) as the report does: I(F_t;Y), mu_Y(F_t;L), I(F_t;Y|L),
+    /// the level I(L;Y) and T0, into PLOT.png and PLOT.svg (an extension .png/.svg is dropped).
+    #[arg(long, value_name = "PLOT")]
+    pub plot: Option<std::path::PathBuf>,
+    /// SGD step of each row of F, for the x axis of --plot: FILE.npy or a text file, T
+    /// increasing integers (default: the row index).
+    #[arg(long, value_name = "STEPS", requires = "plot")]
+    pub steps: Option<String>,
 }
 
 /// The estimator choice on the command line.
@@ -140,6 +148,23 @@ pub fn run(args: &MeasureArgs) -> Result<()> {
         .enumerate()
         .map(|(i, t)| row(t, i as u64, args, est))
         .collect::<Result<Vec<_>>>()?;
+    if let Some(path) = &args.plot {
+        if !f.is_2d || f.rows < 2 {
+            bail!(
+                "--plot {}: needs a curve, --f of shape T x n with T >= 2 (one row per checkpoint)",
+                path.display()
+            );
+        }
+        let points: Vec<super::measure_plot::Point> = rows
+            .iter()
+            .map(|r| super::measure_plot::Point {
+                m: &r.m,
+                ci: r.ci.as_ref(),
+            })
+            .collect();
+        let files = super::measure_plot::plot(path, &f.source, &points, args.steps.as_deref())?;
+        eprintln!("plot: {} and {}", files[0].display(), files[1].display());
+    }
     let out = if args.json {
         serde_json::to_string_pretty(&to_json(&rows, f.is_2d, k, args))?
     } else {

@@ -4,6 +4,7 @@
 pub mod bench_step;
 pub mod data;
 pub mod measure;
+pub mod measure_plot;
 pub mod simulate;
 #[cfg(feature = "torch")]
 pub mod train;

@@ -182,7 +182,34 @@ fn options(c: &Common, shard: Option<(usize, usize)>) -> Result<VerifyOptions, E
     })
 }
 
+/// Check the user files (`task = "files"`, TorchScript networks) of every experiment before any
+/// run starts, so that a bad one is named at once (exit status 2).
+#[cfg(feature = "torch")]
+fn preflight(experiments: &[Experiment], opts: &VerifyOptions) -> Result<(), Error> {
+    for e in experiments {
+        let tier_seeds = &e.tier(opts.tier).seeds;
+        let seed = opts
+            .seeds
+            .as_ref()
+            .and_then(|s| s.first())
+            .or(tier_seeds.first())
+            .copied()
+            .unwrap_or(0);
+        let origin = e.path.display().to_string();
+        for (_, train) in e
+            .run_sets(opts.tier)
+            .iter()
+            .chain(&e.reference_configs(opts.tier))
+        {
+            sgd_complexity::train::own::preflight(train, &origin, &opts.data_dir, seed)?;
+        }
+    }
+    Ok(())
+}
+
 fn go(exec: &dyn Executor, experiments: &[Experiment], opts: &VerifyOptions) -> Result<i32, Error> {
+    #[cfg(feature = "torch")]
+    preflight(experiments, opts)?;
     let o = v::verify(exec, experiments, opts)?;
     let trained = o.jobs.iter().filter(|j| !j.reused).count();
     let failed: Vec<_> = o.jobs.iter().filter(|j| j.error.is_some()).collect();

@@ -74,19 +74,25 @@ impl Default for ClassSplit {
 }
 
 impl ClassSplit {
-    /// Check the split over `classes` original classes; errors name `field` (e.g. `data.split`).
+    /// Check the split over the ten classes of the built-in sets; errors name `field` (e.g.
+    /// `data.split`).
     pub fn check(&self, field: &str) -> Result<()> {
+        self.check_within(field, 10)
+    }
+
+    /// Check the split over `classes` original classes (at most 256: classes are bytes).
+    pub fn check_within(&self, field: &str, classes: usize) -> Result<()> {
         for (part, list) in [("negative", &self.negative), ("positive", &self.positive)] {
             let name = format!("{field}.{part}");
             if list.is_empty() {
                 return Err(Error::param(name, "[]", "needs at least one class"));
             }
             for (i, &c) in list.iter().enumerate() {
-                if c >= 10 {
+                if c as usize >= classes {
                     return Err(Error::param(
                         &name,
                         format!("{list:?}"),
-                        format!("class {c} is not in 0..10"),
+                        format!("class {c} is not in 0..{classes}"),
                     ));
                 }
                 if list[..i].contains(&c) {

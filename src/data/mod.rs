@@ -7,6 +7,7 @@
 pub mod augment;
 pub mod cifar;
 pub mod fetch;
+pub mod files;
 pub mod gaussian_linear;
 pub mod hypercube;
 pub mod idx;

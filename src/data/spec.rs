@@ -2,7 +2,7 @@
 //!
 //! ```toml
 //! [data]
-//! task = "mnist"          # disc-sinusoid | sinusoid | mnist | fashion-mnist | cifar10
+//! task = "mnist"          # disc-sinusoid | sinusoid | mnist | fashion-mnist | cifar10 | files
 //! n_train = 10000         # real sets: a subsample of the training set (default: all of it)
 //! n_test = 10000          # real sets: a subsample of the test set (default: all of it)
 //! split = { negative = [0, 1, 2, 3, 4], positive = [5, 6, 7, 8, 9] }   # the default
@@ -13,8 +13,11 @@
 //! Synthetic tasks take their parameters from a table named after the task
 //! (`[data.disc_sinusoid]`, `[data.sinusoid]`, all fields optional, see
 //! [`DiscSinusoid`] and [`SinusoidParams`]); `n_train` and `n_test` are then sample counts.
+//! A data set of your own (`task = "files"`) names its arrays in `[data.files]` (see
+//! [`super::files`]).
 
 use super::fetch::RealSet;
+use super::files::{load_files_task, FilesSpec};
 use super::images::{binarise, channel_stats, ClassSplit, ImageSet, Normalisation};
 use super::sinusoid::{HighDimSinusoid, SinusoidParams};
 use super::synthetic::{flip_labels, sample_task, SyntheticModel};
@@ -40,6 +43,8 @@ pub enum TaskKind {
     FashionMnist,
     /// Binary CIFAR-10.
     Cifar10,
+    /// A data set from `.npy` files ([`super::files`]).
+    Files,
 }
 
 impl TaskKind {
@@ -56,6 +61,7 @@ impl TaskKind {
             TaskKind::Mnist => "mnist",
             TaskKind::FashionMnist => "fashion-mnist",
             TaskKind::Cifar10 => "cifar10",
+            TaskKind::Files => "files",
         }
     }
 }
@@ -94,6 +100,9 @@ pub struct DataSpec {
     /// Parameters of the `sinusoid` task (its `noise` is `label_noise`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sinusoid: Option<SinusoidParams>,
+    /// The arrays of the `files` task (`[data.files]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<FilesSpec>,
 }
 
 impl DataSpec {
@@ -108,6 +117,7 @@ impl DataSpec {
             augment: false,
             disc_sinusoid: None,
             sinusoid: None,
+            files: None,
         }
     }
 
@@ -141,7 +151,21 @@ impl DataSpec {
             ));
         }
         if let Some(split) = &self.split {
-            split.check("data.split")?;
+            if self.task == TaskKind::Files {
+                split.check_within("data.split", 256)?;
+            } else {
+                split.check("data.split")?;
+            }
+        }
+        match (&self.files, self.task) {
+            (Some(f), TaskKind::Files) => f.check()?,
+            (None, TaskKind::Files) => return Err(Error::param(
+                "data.files",
+                "<missing>",
+                "task \"files\" needs a [data.files] table naming train_x, train_y, test_x, test_y",
+            )),
+            (Some(_), t) => return Err(wrong_table("data.files", t)),
+            _ => {}
         }
         match (&self.disc_sinusoid, self.task) {
             (Some(p), TaskKind::DiscSinusoid) => p.check("data.disc_sinusoid.")?,
@@ -207,6 +231,16 @@ pub fn load_task(spec: &DataSpec, data_dir: &Path, seed: u64) -> Result<Task> {
         TaskKind::Mnist => (mnist::load(RealSet::Mnist, data_dir)?, false),
         TaskKind::FashionMnist => (mnist::load(RealSet::FashionMnist, data_dir)?, false),
         TaskKind::Cifar10 => (cifar::load(data_dir)?, true),
+        TaskKind::Files => {
+            let files = spec.files.as_ref().ok_or_else(|| {
+                Error::param(
+                    "data.files",
+                    "<missing>",
+                    "task \"files\" needs [data.files]",
+                )
+            })?;
+            return load_files_task(spec, files, seed);
+        }
         TaskKind::DiscSinusoid | TaskKind::Sinusoid => {
             return Err(Error::param("data.task", spec.task.name(), "has no model"))
         }

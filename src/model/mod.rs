@@ -8,11 +8,17 @@
 //! | `cnn` | `conv0` .. `conv3` (3x3, valid, ReLU; 2x2 max-pool after `conv0` and `conv1`, applied before the ReLU, which gives the same result), `fc` (ReLU), `out` |
 //! | `resnet20` | `stem`, `s{stage}b{block}.{bn1,conv1,bn2,conv2,short}`, `bn`, `out` (pre-activation) |
 //! | `linear` | `out` (logistic regression on the flattened input) |
+//! | `torchscript` | the module's parameters and buffers, `.` in their names replaced by `_` (see [`torchscript`]) |
 
+mod input;
 mod resnet;
+pub mod torchscript;
+
+pub use torchscript::{ScriptInit, ScriptNet};
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 use tch::nn::{self, Module, ModuleT};
 use tch::Tensor;
 
@@ -47,6 +53,14 @@ pub enum ModelSpec {
     },
     /// Logistic regression on the flattened input.
     Linear,
+    /// A TorchScript module of your own (see [`torchscript`]).
+    Torchscript {
+        /// The module file (`torch.jit.script(model).save(path)`).
+        path: PathBuf,
+        /// Where its initial weights come from (default: the run's seed).
+        #[serde(default)]
+        init: ScriptInit,
+    },
 }
 
 fn default_cnn_channels() -> usize {
@@ -89,6 +103,16 @@ impl ModelSpec {
             }
             ModelSpec::Resnet20 { width } => positive("width", *width),
             ModelSpec::Linear => Ok(()),
+            ModelSpec::Torchscript { path, .. } => {
+                if path.as_os_str().is_empty() {
+                    return Err(Error::param(
+                        "model.path",
+                        "\"\"",
+                        "needs a TorchScript file",
+                    ));
+                }
+                Ok(())
+            }
         }
     }
 
@@ -101,6 +125,9 @@ impl ModelSpec {
             }
             ModelSpec::Resnet20 { width } => format!("resnet20(width={width})"),
             ModelSpec::Linear => "linear".into(),
+            ModelSpec::Torchscript { path, init } => {
+                format!("torchscript({},init={})", path.display(), init.name())
+            }
         }
     }
 }
@@ -126,6 +153,8 @@ pub enum Net {
     },
     /// Pre-activation ResNet-20.
     Resnet(Box<resnet::PreActResNet>),
+    /// A TorchScript module.
+    Script(Box<ScriptNet>),
 }
 
 fn torch_err(context: &str, e: tch::TchError) -> Error {
@@ -216,6 +245,18 @@ impl Net {
                     vs, c, *width, classes,
                 ))))
             }
+            ModelSpec::Torchscript { path, init } => Ok(Net::Script(Box::new(ScriptNet::load(
+                vs, path, *init, input, classes,
+            )?))),
+        }
+    }
+
+    /// Logits for a batch `xs`, in training or evaluation mode; the error of a TorchScript
+    /// module that fails is returned (the built-in networks cannot fail on a checked shape).
+    pub fn f_forward(&self, xs: &Tensor, train: bool) -> Result<Tensor> {
+        match self {
+            Net::Script(s) => s.forward(xs, train),
+            _ => Ok(self.forward_t(xs, train)),
         }
     }
 
@@ -245,7 +286,7 @@ impl Net {
                 ("conv2".into(), "conv3".into()),
                 ("fc".into(), "out".into()),
             ],
-            Net::Resnet(_) => Vec::new(),
+            Net::Resnet(_) | Net::Script(_) => Vec::new(),
         }
     }
 }
@@ -285,6 +326,11 @@ impl ModuleT for Net {
                 out.forward(&fc.forward(&h.flatten(1, -1)).relu())
             }
             Net::Resnet(r) => r.forward_t(xs, train),
+            // `ModuleT` cannot return an error: the trainer calls `Net::f_forward` instead.
+            Net::Script(s) => match s.forward(xs, train) {
+                Ok(t) => t,
+                Err(e) => panic!("{e}"),
+            },
         }
     }
 }

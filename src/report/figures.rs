@@ -93,7 +93,14 @@ const PALETTE: [RGBColor; 6] = [
     RGBColor(140, 86, 75),
 ];
 
-fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &CurveFigure) -> Result<(), String>
+/// The x-axis label of the report's curve figures.
+pub const STEP_AXIS: &str = "SGD step + 1 (log scale)";
+
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    fig: &CurveFigure,
+    x_label: &str,
+) -> Result<(), String>
 where
     DB::ErrorType: 'static,
 {
@@ -119,7 +126,7 @@ where
         .map_err(|x| e(&x))?;
     chart
         .configure_mesh()
-        .x_desc("SGD step + 1 (log scale)")
+        .x_desc(x_label)
         .y_desc(&fig.y_label)
         .light_line_style(WHITE.mix(0.0))
         .draw()
@@ -178,12 +185,32 @@ where
 
 /// Write `fig` to `base.svg` and `base.png`; returns both paths.
 pub fn write_curve_figure(base: &Path, fig: &CurveFigure) -> Result<[PathBuf; 2]> {
+    write_curve_figure_with_x(base, fig, STEP_AXIS)
+}
+
+/// [`write_curve_figure`] with another x-axis label (the x values are still drawn on a log
+/// axis from 1).
+pub fn write_curve_figure_with_x(
+    base: &Path,
+    fig: &CurveFigure,
+    x_label: &str,
+) -> Result<[PathBuf; 2]> {
     let (svg, png) = (with_suffix(base, "svg"), with_suffix(base, "png"));
-    if let Some(dir) = base.parent() {
+    if let Some(dir) = base.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    draw(SVGBackend::new(&svg, SIZE).into_drawing_area(), fig).map_err(|e| plot_err(&svg, e))?;
-    draw(BitMapBackend::new(&png, SIZE).into_drawing_area(), fig).map_err(|e| plot_err(&png, e))?;
+    draw(
+        SVGBackend::new(&svg, SIZE).into_drawing_area(),
+        fig,
+        x_label,
+    )
+    .map_err(|e| plot_err(&svg, e))?;
+    draw(
+        BitMapBackend::new(&png, SIZE).into_drawing_area(),
+        fig,
+        x_label,
+    )
+    .map_err(|e| plot_err(&png, e))?;
     Ok([svg, png])
 }
 

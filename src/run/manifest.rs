@@ -48,6 +48,19 @@ pub struct Manifest {
     pub train_seconds: Option<f64>,
     /// Error message when the run failed.
     pub error: Option<String>,
+    /// The user's own files the run read (`[data.files]`, a TorchScript `[model] path`), by
+    /// configuration key, with their SHA-256; empty (and absent) for built-in tasks and networks.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, FileRecord>,
+}
+
+/// A file a run read, and its contents' SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    /// The path as resolved (absolute).
+    pub path: String,
+    /// SHA-256 of its contents, hex.
+    pub sha256: String,
 }
 
 impl Manifest {

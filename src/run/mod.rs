@@ -22,7 +22,7 @@ pub mod atomic;
 mod manifest;
 pub mod npy;
 
-pub use manifest::{git_state, Manifest, RunStatus};
+pub use manifest::{git_state, FileRecord, Manifest, RunStatus};
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};

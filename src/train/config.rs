@@ -297,10 +297,27 @@ impl TrainConfig {
         })
     }
 
-    /// Read and parse a TOML file.
+    /// Read and parse a TOML file. Relative paths of the files it names (`[data.files]`, a
+    /// TorchScript `[model] path`) are made absolute against the file's folder
+    /// ([`crate::paths`]).
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        Self::from_toml(&text, &path.display().to_string())
+        let mut cfg = Self::from_toml(&text, &path.display().to_string())?;
+        cfg.resolve_paths(&crate::paths::base_of(path));
+        Ok(cfg)
+    }
+
+    /// Make the paths of the files this configuration names absolute against `base`.
+    pub fn resolve_paths(&mut self, base: &Path) {
+        use crate::paths::resolve;
+        if let Some(f) = self.data.files.as_mut() {
+            for p in [&mut f.train_x, &mut f.train_y, &mut f.test_x, &mut f.test_y] {
+                *p = resolve(base, p);
+            }
+        }
+        if let ModelSpec::Torchscript { path, .. } = &mut self.model {
+            *path = resolve(base, path);
+        }
     }
 
     /// Validate every field, naming the first bad one with its value.

@@ -4,7 +4,6 @@
 use crate::data::Examples;
 use crate::error::{Error, Result};
 use crate::model::{check_torch, Net};
-use tch::nn::ModuleT;
 use tch::{Device, Kind, Reduction, Tensor};
 
 /// A set of examples on the compute device.
@@ -76,7 +75,7 @@ pub fn predict(net: &Net, x: &Tensor, batch: usize) -> Result<Vec<u8>> {
         while start < n {
             let len = (batch as i64).min(n - start);
             let xb = check_torch("eval batch", x.f_narrow(0, start, len))?;
-            let logits = net.forward_t(&xb, false);
+            let logits = net.f_forward(&xb, false)?;
             parts.push(check_torch("argmax", logits.f_argmax(1, false))?);
             start += len;
         }
@@ -110,7 +109,7 @@ pub fn evaluate(net: &Net, set: &DeviceSet, batch: usize) -> Result<Evaluation> 
             let len = (batch as i64).min(n - start);
             let xb = check_torch("eval batch", set.x.f_narrow(0, start, len))?;
             let yb = check_torch("eval batch", set.y.f_narrow(0, start, len))?;
-            let logits = net.forward_t(&xb, false);
+            let logits = net.f_forward(&xb, false)?;
             loss_parts.push(check_torch(
                 "eval loss",
                 logits.f_cross_entropy_loss::<Tensor>(&yb, None, Reduction::Sum, -100, 0.0),

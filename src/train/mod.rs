@@ -13,6 +13,7 @@ pub mod config;
 pub mod eval;
 pub mod linear;
 pub mod numerics;
+pub mod own;
 pub mod reparam;
 pub mod resume;
 pub mod schedule;
@@ -36,7 +37,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use tch::nn::{ModuleT, VarStore};
+use tch::nn::VarStore;
 use tch::{Kind, Tensor};
 
 /// How to run a configuration (everything that is not part of the configuration itself).
@@ -171,6 +172,7 @@ impl Summary {
 /// Load the task of `cfg.data` from `opts.data_dir` and train on it.
 pub fn run_config(cfg: &ValidTrainConfig, opts: &RunOptions) -> Result<RunOutcome> {
     let task = crate::data::spec::load_task(&cfg.data, &opts.data_dir, opts.seed)?;
+    own::check_input(cfg, &task)?;
     train_task(&task, cfg, opts)
 }
 
@@ -215,6 +217,7 @@ pub fn train_task(task: &Task, cfg: &ValidTrainConfig, opts: &RunOptions) -> Res
         prediction_hash: None,
         train_seconds: None,
         error: None,
+        files: own::input_files(cfg)?,
     };
     match run(task, cfg, opts, &dir, &mut manifest) {
         Ok(outcome) => Ok(outcome),
@@ -243,12 +246,22 @@ fn derived_seeds(seed: u64) -> BTreeMap<String, u64> {
     ])
 }
 
-/// A fingerprint of the configuration, the seed and the task, which a resumed run must match.
-fn run_fingerprint(cfg: &ValidTrainConfig, seed: u64, task: &Task) -> Result<String> {
+/// A fingerprint of the configuration, the seed, the task and the user files it reads, which a
+/// resumed run must match.
+fn run_fingerprint(
+    cfg: &ValidTrainConfig,
+    seed: u64,
+    task: &Task,
+    files: &BTreeMap<String, crate::run::FileRecord>,
+) -> Result<String> {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(cfg.to_toml()?.as_bytes());
     h.update(seed.to_le_bytes());
+    for (key, f) in files {
+        h.update(key.as_bytes());
+        h.update(f.sha256.as_bytes());
+    }
     h.update(task.name.as_bytes());
     for ex in [&task.train, &task.test] {
         h.update((ex.len() as u64).to_le_bytes());
@@ -454,7 +467,7 @@ fn run(
     manifest.threads = threads;
     manifest.device = opts.device.describe();
     manifest.numerics = numerics::settings();
-    let fingerprint = run_fingerprint(cfg, opts.seed, task)?;
+    let fingerprint = run_fingerprint(cfg, opts.seed, task, &manifest.files)?;
     write_atomic(&dir.join("config.toml"), cfg.to_toml()?.as_bytes())?;
     manifest.save(dir)?;
 
@@ -553,6 +566,9 @@ fn run(
         let e = lp.progress.epoch;
         let lr = schedule::lr_at(cfg.optim.lr, &cfg.optim.schedule, e);
         let order = permutation(n, &mut stream(opts.seed, Stream::DataOrder, e as u64));
+        // Dropout in a TorchScript network draws from libtorch's generator: re-seeded per epoch,
+        // so a resumed run draws the same masks (the built-in networks draw nothing here).
+        tch::manual_seed(derived_seed(opts.seed, Stream::Dropout, e as u64) as i64);
         let mut aug_rng = cfg
             .data
             .augment
@@ -573,7 +589,7 @@ fn run(
                     )
                 }
             };
-            let logits = lp.net.forward_t(&xb, true);
+            let logits = lp.net.f_forward(&xb, true)?;
             let loss = logits.cross_entropy_for_logits(&yb);
             if cfg.stop.until_fit {
                 let hits = check_torch("fit count", logits.detach().f_argmax(1, false))?;

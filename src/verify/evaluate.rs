@@ -393,9 +393,20 @@ pub struct Evaluation<'a> {
 }
 
 fn run_command(e: &Experiment, tier: Tier, seeds: &[u64]) -> String {
+    // An experiment outside the default folder (your own, e.g. examples/own-data/) is found by
+    // its path, not its name.
+    let in_default_folder = e
+        .path
+        .parent()
+        .is_none_or(|p| p.as_os_str().is_empty() || p == Path::new("experiments"));
+    let which = if in_default_folder {
+        e.experiment.name.clone()
+    } else {
+        e.path.display().to_string()
+    };
     format!(
         "sgdc run {} --tier {} --seeds {}",
-        e.experiment.name,
+        which,
         tier.name(),
         seeds
             .iter()

@@ -210,8 +210,22 @@ impl Experiment {
             reason: err.to_string().trim().replace('\n', " "),
         })?;
         e.path = path.to_path_buf();
+        e.resolve_paths();
         e.check()?;
         Ok(e)
+    }
+
+    /// Make the paths of the files its training tables name (`[data.files]`, a TorchScript
+    /// `[model] path`) absolute against the experiment file's folder.
+    fn resolve_paths(&mut self) {
+        let base = crate::paths::base_of(&self.path);
+        let tables = std::iter::once(&mut self.train)
+            .chain([&mut self.tiers.quick.train, &mut self.tiers.full.train])
+            .chain(self.settings.iter_mut().map(|v| &mut v.train))
+            .chain(self.references.iter_mut().map(|v| &mut v.train));
+        for t in tables {
+            crate::paths::resolve_config_paths(t, &base);
+        }
     }
 
     fn bad(&self, field: &str, value: impl ToString, reason: &str) -> Error {

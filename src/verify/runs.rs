@@ -324,6 +324,7 @@ pub(crate) mod tests {
             prediction_hash: Some(rec.prediction_hash()),
             train_seconds: Some(0.0),
             error: None,
+            files: BTreeMap::new(),
         }
         .save(dir)
         .unwrap();

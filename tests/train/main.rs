@@ -5,5 +5,6 @@ mod common;
 mod determinism;
 mod errors;
 mod folder;
+mod own_data;
 mod resume;
 mod snapshot;
