@@ -7,4 +7,5 @@ pub mod measure;
 pub mod simulate;
 #[cfg(feature = "torch")]
 pub mod train;
+pub mod trajectory;
 pub mod verify;
