@@ -13,7 +13,7 @@ pub struct TrajectoryArgs {
     /// A configuration file (TOML); default: the built-in one (theory/sweeps/trajectory.toml).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Write table.md, curves.md, trajectory.json and figure.svg into this folder.
+    /// Write table.md, curves.md, trajectory.json, figure.svg and figure.png into this folder.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Print the full result as JSON instead of the table.
@@ -82,6 +82,7 @@ pub fn run_cmd(args: TrajectoryArgs) -> Result<()> {
         )?;
         let fig = dir.join("figure.svg");
         write_atomic(&fig, plot::svg(&result, &fig)?.as_bytes())?;
+        plot::png(&result, &dir.join("figure.png"))?;
     }
     let mut out = std::io::stdout().lock();
     if args.json {

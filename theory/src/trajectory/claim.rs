@@ -122,7 +122,8 @@ pub struct C11Result {
     /// closed form lies inside the simulation's 95 % bootstrap band, and their number (reported,
     /// not part of the verdict).
     pub curves_in_band: (usize, usize),
-    /// Largest `|simulation - closed form| / sqrt(sd_sim^2)` over those comparisons.
+    /// Largest `|simulation - closed form| / sd_sim` over those comparisons (`sd_sim` the
+    /// simulation's bootstrap standard deviation).
     pub curves_max_z: f64,
     /// Everything holds.
     pub pass: bool,

@@ -199,3 +199,39 @@ pub(crate) fn tables(counts: &[u64], times: usize, refs: usize) -> Result<Vec<Ve
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::theory::trajectory::predict::gap_slope;
+    use crate::theory::trajectory::simulate::SimConfig;
+
+    #[test]
+    fn grids_start_at_zero_and_are_log_spaced() {
+        let g = log_grid(0.01, 100.0, 2);
+        assert_eq!(g.len(), 10);
+        assert_eq!(g[0], 0.0);
+        assert!((g[1] - 0.01).abs() < 1e-15 && (g[9] - 100.0).abs() < 1e-9);
+        assert!((g[2] / g[1] - 10f64.sqrt()).abs() < 1e-12);
+        let s = SimConfig {
+            lr: 0.5,
+            t_min: 0.1,
+            t_max: 10.0,
+            per_decade: 10,
+            ..SimConfig::default()
+        }
+        .steps();
+        assert_eq!(s[0], 0);
+        assert!(s.windows(2).all(|w| w[0] < w[1]), "{s:?}");
+        assert_eq!(*s.last().unwrap(), 20);
+    }
+
+    #[test]
+    fn slope_is_per_unit_log_time() {
+        let t = [0.0, 1.0, std::f64::consts::E, std::f64::consts::E.powi(2)];
+        let gap = [0.0, 0.1, 0.3, 0.5];
+        assert!((gap_slope(&t, &gap, 2).unwrap() - 0.2).abs() < 1e-12);
+        // Next to t = 0 the difference is one-sided.
+        assert!((gap_slope(&t, &gap, 1).unwrap() - 0.2).abs() < 1e-12);
+    }
+}

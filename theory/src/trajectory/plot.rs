@@ -32,8 +32,17 @@ pub fn svg(r: &TrajectoryResult, path_for_errors: &Path) -> Result<String> {
     Ok(text)
 }
 
-type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
 type Plain = std::result::Result<(), Box<dyn std::error::Error>>;
+
+/// Render the figure as a PNG file at `path`.
+pub fn png(r: &TrajectoryResult, path: &Path) -> Result<()> {
+    let root = BitMapBackend::new(path, (1200, 480)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
+    let (left, right) = root.split_horizontally(600);
+    draw_curves(r, &left).map_err(|e| plot_err(path, e))?;
+    draw_gaps(r, &right).map_err(|e| plot_err(path, e))?;
+    root.present().map_err(|e| plot_err(path, e))
+}
 
 fn x_range(r: &TrajectoryResult) -> (f64, f64) {
     let pos = |v: &[f64]| {
@@ -53,7 +62,13 @@ fn x_range(r: &TrajectoryResult) -> (f64, f64) {
     (lo * 0.8, hi * 1.25)
 }
 
-fn draw_curves(r: &TrajectoryResult, area: &Area<'_>) -> Plain {
+fn draw_curves<DB: DrawingBackend>(
+    r: &TrajectoryResult,
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+) -> Plain
+where
+    DB::ErrorType: 'static,
+{
     let p = &r.prediction.curves;
     let s = &r.simulation;
     let hi = p
@@ -130,7 +145,13 @@ fn draw_curves(r: &TrajectoryResult, area: &Area<'_>) -> Plain {
     Ok(())
 }
 
-fn draw_gaps(r: &TrajectoryResult, area: &Area<'_>) -> Plain {
+fn draw_gaps<DB: DrawingBackend>(
+    r: &TrajectoryResult,
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+) -> Plain
+where
+    DB::ErrorType: 'static,
+{
     let p = &r.prediction.curves;
     let s = &r.simulation;
     let k = p.references.len();
