@@ -64,7 +64,17 @@ impl TrajectoryModel for LinearTarget {
 }
 
 fn curves_at(m: &dyn TrajectoryModel, times: &[f64], seed: u64) -> TrajectoryCurves {
-    let coefs = estimate_coefficients(m, 40_000, seed).unwrap();
+    curves_with(m, times, seed, 40_000)
+}
+
+/// The closed form's curves with the coefficients estimated from `coef_points` points.
+fn curves_with(
+    m: &dyn TrajectoryModel,
+    times: &[f64],
+    seed: u64,
+    coef_points: usize,
+) -> TrajectoryCurves {
+    let coefs = estimate_coefficients(m, coef_points, seed).unwrap();
     let tabs = population_tables(m, &coefs, times, 20_000, seed).unwrap();
     TrajectoryCurves::from_tables(times, &tabs)
 }
@@ -92,14 +102,16 @@ proptest! {
     }
 
     /// A target with only a linear part never departs from L: C_1 = Y up to the coefficients'
-    /// Monte Carlo error, and the gap I(F_t;Y|C_1) is at most H(Y|C_1) <= h(Pr[C_1 != Y]).
+    /// Monte Carlo error, and the gap I(F_t;Y|C_1) is at most H(Y|C_1) <= h(Pr[C_1 != Y]). With
+    /// 40,000 points that error can put C_1 off Y on 0.6 % of points (h = 0.053 bits), so the
+    /// coefficients come from 400,000 here.
     #[test]
     fn linear_target_never_departs(
         w1 in 0.3f64..2.0, w2 in -2.0f64..2.0, noise in 0.0f64..0.4, seed in 0u64..1000,
     ) {
         let m = LinearTarget { w: vec![w1, w2], dim: 3, noise };
         let times: Vec<f64> = (0..=24).map(|i| if i == 0 { 0.0 } else { 10f64.powf(-2.0 + 0.25 * i as f64) }).collect();
-        let c = curves_at(&m, &times, seed);
+        let c = curves_with(&m, &times, seed, 400_000);
         prop_assert_eq!(c.departures()[0], None);
         let e = 1.0 - c.acc_ref[0];
         let h = if e > 0.0 { -e * e.log2() - (1.0 - e) * (1.0 - e).log2() } else { 0.0 };
