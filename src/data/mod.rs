@@ -8,6 +8,7 @@ pub mod augment;
 pub mod cifar;
 pub mod fetch;
 pub mod gaussian_linear;
+pub mod hermite;
 pub mod hypercube;
 pub mod idx;
 pub mod images;
