@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 use clap::Args;
-use sgd_complexity::theory::trajectory::{plot, run, TrajectoryConfig};
+use sgd_complexity::theory::trajectory::{compare, plot, run, NetworkRun, TrajectoryConfig};
 use sgd_complexity::Error;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,6 +34,11 @@ pub struct TrajectoryArgs {
     /// Training label-noise rate (overrides the file's).
     #[arg(long)]
     pub noise: Option<f64>,
+    /// A finished `sgdc train` run folder on task "hermite": put the network beside the closed
+    /// form of its data (the configuration gives the spectrum and numerics; the run gives dim,
+    /// weights and noise). Writes network.md, network_curves.md and network.json under --out.
+    #[arg(long, value_name = "RUN_DIR")]
+    pub network: Option<PathBuf>,
 }
 
 /// Exit with status 2 on bad input (a parameter or file), else pass the error on.
@@ -69,6 +74,31 @@ pub fn run_cmd(args: TrajectoryArgs) -> Result<()> {
         cfg.model.noise = r;
     }
     cfg.check().map_err(input_error)?;
+    if let Some(dir) = &args.network {
+        let net = NetworkRun::load(dir).map_err(input_error)?;
+        let cmp = compare(&net, &cfg).map_err(input_error)?;
+        let table = cmp.markdown();
+        if let Some(out) = &args.out {
+            std::fs::create_dir_all(out)
+                .with_context(|| format!("{}: cannot create", out.display()))?;
+            write_atomic(&out.join("network.md"), table.as_bytes())?;
+            write_atomic(
+                &out.join("network_curves.md"),
+                cmp.curves_markdown().as_bytes(),
+            )?;
+            write_atomic(
+                &out.join("network.json"),
+                serde_json::to_string_pretty(&cmp)?.as_bytes(),
+            )?;
+        }
+        let mut stdout = std::io::stdout().lock();
+        if args.json {
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&cmp)?)?;
+        } else {
+            writeln!(stdout, "{table}")?;
+        }
+        return Ok(());
+    }
     let result = run(Some(&cfg)).map_err(input_error)?;
     let table = result.markdown();
     if let Some(dir) = &args.out {

@@ -128,7 +128,11 @@ impl HermiteTask {
 
 impl SyntheticModel for HermiteTask {
     fn name(&self) -> String {
-        format!("hermite-d{}-k{}", self.params.dim, self.params.weights.len())
+        format!(
+            "hermite-d{}-k{}",
+            self.params.dim,
+            self.params.weights.len()
+        )
     }
 
     fn dim(&self) -> usize {

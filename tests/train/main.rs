@@ -7,3 +7,4 @@ mod errors;
 mod folder;
 mod resume;
 mod snapshot;
+mod trajectory_network;

@@ -28,6 +28,9 @@ pub mod substream {
     pub const BOOTSTRAP_SIM: u64 = 1 << 50;
     /// [`crate::rng::Stream::Bootstrap`] base of the reference sample's bootstrap.
     pub const BOOTSTRAP_THEORY: u64 = 2 << 50;
+    /// [`crate::rng::Stream::Bootstrap`] base of a trained network's bootstrap (plus the
+    /// reference).
+    pub const BOOTSTRAP_NETWORK: u64 = 3 << 50;
 }
 
 /// Points per chunk of a sample (each chunk draws from its own sub-stream, so a sample is the
