@@ -28,6 +28,8 @@ enum Command {
     Data(cli::data::DataArgs),
     /// Simulate the paper's simplified model: theory against simulation, claim C8.
     Simulate(cli::simulate::SimulateArgs),
+    /// The trajectory model: predicted T0 and departures beside a simulation, claim C11.
+    Trajectory(cli::trajectory::TrajectoryArgs),
     /// Information measures of your own predictions: I(F;Y), I(F;Y|L), mu, ...
     Measure(cli::measure::MeasureArgs),
     /// Train a network from a TOML configuration into a run folder.
@@ -90,6 +92,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Simulate(args) => cli::simulate::run(args)?,
+        Command::Trajectory(args) => cli::trajectory::run_cmd(args)?,
     }
     Ok(ExitCode::SUCCESS)
 }

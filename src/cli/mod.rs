@@ -8,4 +8,5 @@ pub mod measure_plot;
 pub mod simulate;
 #[cfg(feature = "torch")]
 pub mod train;
+pub mod trajectory;
 pub mod verify;

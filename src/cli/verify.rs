@@ -304,6 +304,7 @@ pub fn report(args: ReportArgs) {
             report_dir: report_dir.clone(),
             command: command_line(),
             theory: v::theory_verdict(),
+            trajectory: v::trajectory_verdict(),
             aggregate: true,
         })?;
         println!("{}", v::table(&r));

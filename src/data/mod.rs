@@ -9,6 +9,7 @@ pub mod cifar;
 pub mod fetch;
 pub mod files;
 pub mod gaussian_linear;
+pub mod hermite;
 pub mod hypercube;
 pub mod idx;
 pub mod images;

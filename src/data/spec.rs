@@ -2,7 +2,7 @@
 //!
 //! ```toml
 //! [data]
-//! task = "mnist"          # disc-sinusoid | sinusoid | mnist | fashion-mnist | cifar10 | files
+//! task = "mnist"          # disc-sinusoid | sinusoid | hermite | mnist | fashion-mnist | cifar10 | files
 //! n_train = 10000         # real sets: a subsample of the training set (default: all of it)
 //! n_test = 10000          # real sets: a subsample of the test set (default: all of it)
 //! split = { negative = [0, 1, 2, 3, 4], positive = [5, 6, 7, 8, 9] }   # the default
@@ -11,13 +11,14 @@
 //! ```
 //!
 //! Synthetic tasks take their parameters from a table named after the task
-//! (`[data.disc_sinusoid]`, `[data.sinusoid]`, all fields optional, see
-//! [`DiscSinusoid`] and [`SinusoidParams`]); `n_train` and `n_test` are then sample counts.
-//! A data set of your own (`task = "files"`) names its arrays in `[data.files]` (see
-//! [`super::files`]).
+//! (`[data.disc_sinusoid]`, `[data.sinusoid]`, `[data.hermite]`, all fields optional, see
+//! [`DiscSinusoid`], [`SinusoidParams`] and [`HermiteParams`]); `n_train` and `n_test` are then
+//! sample counts. A data set of your own (`task = "files"`) names its arrays in `[data.files]`
+//! (see [`super::files`]).
 
 use super::fetch::RealSet;
 use super::files::{load_files_task, FilesSpec};
+use super::hermite::{HermiteParams, HermiteTask};
 use super::images::{binarise, channel_stats, ClassSplit, ImageSet, Normalisation};
 use super::sinusoid::{HighDimSinusoid, SinusoidParams};
 use super::synthetic::{flip_labels, sample_task, SyntheticModel};
@@ -37,6 +38,8 @@ pub enum TaskKind {
     DiscSinusoid,
     /// The high-dimensional sinusoid ([`HighDimSinusoid`]).
     Sinusoid,
+    /// The trajectory model's Hermite target ([`HermiteTask`]).
+    Hermite,
     /// Binary MNIST.
     Mnist,
     /// Binary Fashion-MNIST.
@@ -50,7 +53,10 @@ pub enum TaskKind {
 impl TaskKind {
     /// Whether the task is drawn from a synthetic model (as opposed to a real data set).
     pub fn is_synthetic(self) -> bool {
-        matches!(self, TaskKind::DiscSinusoid | TaskKind::Sinusoid)
+        matches!(
+            self,
+            TaskKind::DiscSinusoid | TaskKind::Sinusoid | TaskKind::Hermite
+        )
     }
 
     /// The name used in configs.
@@ -58,6 +64,7 @@ impl TaskKind {
         match self {
             TaskKind::DiscSinusoid => "disc-sinusoid",
             TaskKind::Sinusoid => "sinusoid",
+            TaskKind::Hermite => "hermite",
             TaskKind::Mnist => "mnist",
             TaskKind::FashionMnist => "fashion-mnist",
             TaskKind::Cifar10 => "cifar10",
@@ -103,6 +110,9 @@ pub struct DataSpec {
     /// The arrays of the `files` task (`[data.files]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<FilesSpec>,
+    /// Parameters of the `hermite` task (its `noise` is `label_noise`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hermite: Option<HermiteParams>,
 }
 
 impl DataSpec {
@@ -118,6 +128,7 @@ impl DataSpec {
             disc_sinusoid: None,
             sinusoid: None,
             files: None,
+            hermite: None,
         }
     }
 
@@ -177,6 +188,15 @@ impl DataSpec {
             (Some(_), t) => return Err(wrong_table("data.sinusoid", t)),
             _ => {}
         }
+        match (&self.hermite, self.task) {
+            (Some(p), TaskKind::Hermite) => {
+                let mut p = p.clone();
+                p.noise = self.label_noise;
+                p.check("data.hermite.")?
+            }
+            (Some(_), t) => return Err(wrong_table("data.hermite", t)),
+            _ => {}
+        }
         Ok(())
     }
 
@@ -198,8 +218,26 @@ impl DataSpec {
                 p.noise = self.label_noise;
                 Some(Box::new(HighDimSinusoid::new(p)?))
             }
+            TaskKind::Hermite => Some(Box::new(self.hermite_task()?)),
             _ => None,
         })
+    }
+}
+
+impl DataSpec {
+    /// The `hermite` task of this spec (its parameters, or the defaults, with `label_noise` as
+    /// the noise rate); an error naming `data.task` for any other task.
+    pub fn hermite_task(&self) -> Result<HermiteTask> {
+        if self.task != TaskKind::Hermite {
+            return Err(Error::param(
+                "data.task",
+                self.task.name(),
+                "is not the hermite task",
+            ));
+        }
+        let mut p = self.hermite.clone().unwrap_or_default();
+        p.noise = self.label_noise;
+        HermiteTask::new(p)
     }
 }
 
@@ -241,7 +279,7 @@ pub fn load_task(spec: &DataSpec, data_dir: &Path, seed: u64) -> Result<Task> {
             })?;
             return load_files_task(spec, files, seed);
         }
-        TaskKind::DiscSinusoid | TaskKind::Sinusoid => {
+        TaskKind::DiscSinusoid | TaskKind::Sinusoid | TaskKind::Hermite => {
             return Err(Error::param("data.task", spec.task.name(), "has no model"))
         }
     };

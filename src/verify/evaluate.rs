@@ -387,6 +387,8 @@ pub struct Evaluation<'a> {
     pub command: String,
     /// The theory module's C8 verdict, when built.
     pub theory: Option<Verdict>,
+    /// The trajectory model's C11 verdict, when built (reported with C8).
+    pub trajectory: Option<Verdict>,
     /// Whether to add the claims over all experiments (C8, C9, C10); off for a single
     /// experiment (`sgdc run`).
     pub aggregate: bool,
@@ -659,6 +661,14 @@ pub fn evaluate(ev: &Evaluation) -> Result<Report> {
     }
     if ev.aggregate {
         verdicts.push(claims::c8_theory(ev.theory.clone()));
+        verdicts.push(ev.trajectory.clone().unwrap_or_else(|| {
+            Verdict::skipped(
+                "C11",
+                "theory",
+                crate::verify::C11_STATEMENT,
+                "not evaluated",
+            )
+        }));
         if !c9_groups.is_empty() {
             verdicts.push(claims::c9_tasks(&c9_groups));
         }
@@ -719,6 +729,7 @@ data = { task = "disc-sinusoid" }
             report_dir: dirs[0].join("report"),
             command: "sgdc verify".into(),
             theory: None,
+            trajectory: None,
             aggregate: true,
         }
     }

@@ -165,6 +165,12 @@ pub fn verify(
         } else {
             None
         },
+        // C11 likewise (about 10 s in release).
+        trajectory: if opts.aggregate {
+            trajectory_verdict()
+        } else {
+            None
+        },
         aggregate: opts.aggregate,
     })?;
     Ok(VerifyOutcome {
@@ -223,6 +229,97 @@ pub fn theory_verdict() -> Option<Verdict> {
                 threshold: threshold.into(),
                 variant: false,
                 outcome: if r.pass && problems.is_empty() {
+                    Outcome::Pass
+                } else {
+                    Outcome::Fail(problems.join("; "))
+                },
+            }
+        }
+    };
+    Some(v)
+}
+
+/// What C11 states.
+pub const C11_STATEMENT: &str =
+    "theory: the trajectory model's predicted T0 and departures match simulation, in order of degree";
+
+/// Claim C11 from the trajectory model's built-in configuration (`theory/sweeps/trajectory.toml`),
+/// as a verdict; its tolerance is computed as documented in `theory/README.md`.
+pub fn trajectory_verdict() -> Option<Verdict> {
+    use crate::claims::{Outcome, Stat};
+    let threshold = "|ln(t_sim/t_pred)| <= ln(grid ratios) + 3 SD(gap)/slope for T0 and every departure; departures strictly in order of degree, predicted and simulated";
+    let v = match crate::theory::trajectory::run(None) {
+        Err(e) => Verdict {
+            outcome: Outcome::Fail(format!("trajectory model failed: {e}")),
+            threshold: threshold.into(),
+            ..Verdict::skipped("C11", "theory", C11_STATEMENT, "")
+        },
+        Ok(r) => {
+            let c = &r.c11;
+            let t = |v: Option<f64>| v.map_or("none".to_string(), |x| format!("{x:.3}"));
+            let mut problems: Vec<String> = c
+                .rows
+                .iter()
+                .filter(|row| !row.agree)
+                .map(|row| {
+                    format!(
+                        "{}: predicted {}, simulated {}, tolerance {}",
+                        row.reference,
+                        t(row.predicted),
+                        t(row.simulated),
+                        t(row.tolerance)
+                    )
+                })
+                .collect();
+            if !c.predicted_order {
+                problems.push("predicted departures not in order of degree".into());
+            }
+            if !c.simulated_order {
+                problems.push("simulated departures not in order of degree".into());
+            }
+            // Per reference: |ln(t_sim / t_pred)| / tolerance (<= 1 agrees); the statistic is the
+            // largest.
+            let ratios: Vec<String> = c
+                .rows
+                .iter()
+                .map(|row| match (row.ln_ratio, row.tolerance) {
+                    (Some(l), Some(tol)) if tol > 0.0 => {
+                        format!("{} {:.3}", row.reference, l.abs() / tol)
+                    }
+                    _ => format!("{} -", row.reference),
+                })
+                .collect();
+            let worst = c
+                .rows
+                .iter()
+                .map(|row| match (row.ln_ratio, row.tolerance) {
+                    (Some(l), Some(tol)) if tol > 0.0 => l.abs() / tol,
+                    _ => f64::INFINITY,
+                })
+                .fold(0.0, f64::max);
+            Verdict {
+                id: "C11".into(),
+                scope: "theory".into(),
+                statement: C11_STATEMENT.into(),
+                measured: format!(
+                    "largest |ln(t_sim/t_pred)| / tolerance over C_k ({}); departures (predicted / simulated): {}",
+                    ratios.join(", "),
+                    c.rows
+                        .iter()
+                        .map(|row| format!(
+                            "{} {} / {}",
+                            row.reference,
+                            t(row.predicted),
+                            t(row.simulated)
+                        ))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                statistic: Stat::of(&[worst]),
+                per_seed: Vec::new(),
+                threshold: threshold.into(),
+                variant: false,
+                outcome: if c.pass && problems.is_empty() {
                     Outcome::Pass
                 } else {
                     Outcome::Fail(problems.join("; "))

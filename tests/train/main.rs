@@ -8,3 +8,4 @@ mod folder;
 mod own_data;
 mod resume;
 mod snapshot;
+mod trajectory_network;

@@ -13,6 +13,7 @@
 //! - [`sweep`]: sweeps over `n`, `D`, `eta`, `d` with seeds, read from TOML.
 //! - [`claim`]: claim C8 evaluated from a sweep.
 //! - [`plot`]: the SVG figure of theory against simulation.
+//! - [`trajectory`]: a solvable model of the whole trajectory (T0, departures; claim C11).
 
 pub mod claim;
 pub mod linalg;
@@ -22,6 +23,7 @@ pub mod predict;
 pub mod simulate;
 pub mod stats;
 pub mod sweep;
+pub mod trajectory;
 
 pub use claim::{claim_c8, evaluate_c8, C8Result, C8Thresholds};
 pub use simulate::{simulate, SimConfig, SimResult};

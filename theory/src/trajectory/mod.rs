@@ -1,0 +1,26 @@
+//! The trajectory model: a solvable model of the whole training trajectory, predicting the
+//! linear phase, T0 and the order of departures from the reference classes, beside a
+//! simulation of the same learner (`theory/README.md`, "The trajectory").
+//!
+//! - [`model`]: the extension point [`TrajectoryModel`], the Hermite basis and the built-in
+//!   [`HermiteTarget`].
+//! - [`predict`]: the closed form (population gradient flow) and the law of `(F_t, C_k, Y)`.
+//! - [`simulate`]: explicit gradient descent on a sample, measured on fresh test points.
+//! - [`curves`]: the information curves, departures and bootstrap spreads shared by both.
+//! - [`claim`]: the comparison from a TOML configuration and claim C11.
+//! - [`network`]: a network trained by `sgdc train` on the same data, beside the closed form.
+//! - [`plot`]: the SVG figure.
+
+pub mod claim;
+pub mod curves;
+pub mod model;
+pub mod network;
+pub mod plot;
+pub mod predict;
+pub mod simulate;
+
+pub use claim::{evaluate_c11, run, run_model, C11Result, TrajectoryConfig, TrajectoryResult};
+pub use model::{HermiteBasis, HermiteTarget, TrajectoryModel};
+pub use network::{compare, NetworkComparison, NetworkRun};
+pub use predict::{estimate_coefficients, predict, Coefficients, Prediction, TheoryConfig};
+pub use simulate::{simulate, SimConfig, Simulation};

@@ -1,0 +1,228 @@
+//! The SVG figure of a trajectory comparison: left, `I(F_t;Y)` and `mu(F_t;C_k)` against `t`
+//! (closed form as lines, simulation as points with 95 % bootstrap bars); right, the gaps
+//! `I(F_t;Y) - mu(F_t;C_k)` with the departure threshold and the predicted departures.
+
+use super::claim::TrajectoryResult;
+use crate::claims::thresholds::C6_DEPARTURE_GAP_BITS;
+use crate::{Error, Result};
+use plotters::prelude::*;
+use std::path::Path;
+
+fn plot_err(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::BadFile {
+        path: path.to_path_buf(),
+        reason: format!("could not draw the figure: {e}"),
+    }
+}
+
+const COLOURS: [RGBColor; 5] = [BLUE, RED, GREEN, MAGENTA, CYAN];
+
+/// Render the figure as SVG text.
+pub fn svg(r: &TrajectoryResult, path_for_errors: &Path) -> Result<String> {
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, (1200, 480)).into_drawing_area();
+        root.fill(&WHITE)
+            .map_err(|e| plot_err(path_for_errors, e))?;
+        let (left, right) = root.split_horizontally(600);
+        draw_curves(r, &left).map_err(|e| plot_err(path_for_errors, e))?;
+        draw_gaps(r, &right).map_err(|e| plot_err(path_for_errors, e))?;
+        root.present().map_err(|e| plot_err(path_for_errors, e))?;
+    }
+    Ok(text)
+}
+
+type Plain = std::result::Result<(), Box<dyn std::error::Error>>;
+
+/// Render the figure as a PNG file at `path`.
+pub fn png(r: &TrajectoryResult, path: &Path) -> Result<()> {
+    let root = BitMapBackend::new(path, (1200, 480)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
+    let (left, right) = root.split_horizontally(600);
+    draw_curves(r, &left).map_err(|e| plot_err(path, e))?;
+    draw_gaps(r, &right).map_err(|e| plot_err(path, e))?;
+    root.present().map_err(|e| plot_err(path, e))
+}
+
+fn x_range(r: &TrajectoryResult) -> (f64, f64) {
+    let pos = |v: &[f64]| {
+        v.iter()
+            .copied()
+            .filter(|&t| t > 0.0)
+            .fold(f64::INFINITY, f64::min)
+    };
+    let lo = pos(&r.prediction.curves.times).min(pos(&r.simulation.curves.times));
+    let hi = r
+        .prediction
+        .curves
+        .times
+        .iter()
+        .chain(&r.simulation.curves.times)
+        .fold(0.0f64, |m, &t| m.max(t));
+    (lo * 0.8, hi * 1.25)
+}
+
+fn draw_curves<DB: DrawingBackend>(
+    r: &TrajectoryResult,
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+) -> Plain
+where
+    DB::ErrorType: 'static,
+{
+    let p = &r.prediction.curves;
+    let s = &r.simulation;
+    let hi = p
+        .i_fy
+        .iter()
+        .chain(&s.curves.i_fy)
+        .fold(0.1f64, |m, &v| m.max(v))
+        * 1.1;
+    let (x0, x1) = x_range(r);
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            "I(F_t;Y) and mu(F_t;C_k): closed form (lines), simulation (points)",
+            ("sans-serif", 15),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(55)
+        .build_cartesian_2d((x0..x1).log_scale(), -0.02..hi)?;
+    chart
+        .configure_mesh()
+        .x_desc("t (learning rate x step)")
+        .y_desc("bits")
+        .draw()?;
+    let pos: Vec<usize> = (0..p.times.len()).filter(|&i| p.times[i] > 0.0).collect();
+    let spos: Vec<usize> = (0..s.curves.times.len())
+        .filter(|&i| s.curves.times[i] > 0.0)
+        .collect();
+    chart
+        .draw_series(LineSeries::new(
+            pos.iter().map(|&i| (p.times[i], p.i_fy[i])),
+            BLACK.stroke_width(2),
+        ))?
+        .label("I(F_t;Y)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.stroke_width(2)));
+    for &i in &spos {
+        let t = s.curves.times[i];
+        let (lo, up) = s.band_i_fy[i];
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(t, lo), (t, up)],
+            BLACK,
+        )))?;
+        chart.draw_series(std::iter::once(Circle::new(
+            (t, s.curves.i_fy[i]),
+            3,
+            BLACK.filled(),
+        )))?;
+    }
+    for (k, name) in p.references.iter().enumerate() {
+        let c = COLOURS[k % COLOURS.len()];
+        chart
+            .draw_series(LineSeries::new(
+                pos.iter().map(|&i| (p.times[i], p.mu[k][i])),
+                c.stroke_width(2),
+            ))?
+            .label(format!("mu(F_t;{name})"))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+        for &i in &spos {
+            let t = s.curves.times[i];
+            let (lo, up) = s.band_mu[k][i];
+            chart.draw_series(std::iter::once(PathElement::new(vec![(t, lo), (t, up)], c)))?;
+            chart.draw_series(std::iter::once(Circle::new(
+                (t, s.curves.mu[k][i]),
+                3,
+                c.filled(),
+            )))?;
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.8))
+        .draw()?;
+    Ok(())
+}
+
+fn draw_gaps<DB: DrawingBackend>(
+    r: &TrajectoryResult,
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+) -> Plain
+where
+    DB::ErrorType: 'static,
+{
+    let p = &r.prediction.curves;
+    let s = &r.simulation;
+    let k = p.references.len();
+    let gaps: Vec<Vec<f64>> = (0..k).map(|j| p.gap(j)).collect();
+    let sgaps: Vec<Vec<f64>> = (0..k).map(|j| s.curves.gap(j)).collect();
+    let hi = gaps
+        .iter()
+        .chain(&sgaps)
+        .flatten()
+        .fold(0.1f64, |m, &v| m.max(v))
+        * 1.1;
+    let (x0, x1) = x_range(r);
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            "gap I(F_t;Y) - mu(F_t;C_k); dashed: predicted departures",
+            ("sans-serif", 15),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(55)
+        .build_cartesian_2d((x0..x1).log_scale(), -0.01..hi)?;
+    chart
+        .configure_mesh()
+        .x_desc("t (learning rate x step)")
+        .y_desc("bits")
+        .draw()?;
+    chart
+        .draw_series(LineSeries::new(
+            vec![(x0, C6_DEPARTURE_GAP_BITS), (x1, C6_DEPARTURE_GAP_BITS)],
+            BLACK.mix(0.5),
+        ))?
+        .label(format!("departure threshold {C6_DEPARTURE_GAP_BITS} bits"))
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.mix(0.5)));
+    let pos: Vec<usize> = (0..p.times.len()).filter(|&i| p.times[i] > 0.0).collect();
+    for (j, name) in p.references.iter().enumerate() {
+        let c = COLOURS[j % COLOURS.len()];
+        chart
+            .draw_series(LineSeries::new(
+                pos.iter().map(|&i| (p.times[i], gaps[j][i])),
+                c.stroke_width(2),
+            ))?
+            .label(format!("{name}: closed form / simulation (95% bars)"))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+        for (i, &t) in s.curves.times.iter().enumerate() {
+            if t <= 0.0 {
+                continue;
+            }
+            let h = 1.96 * s.sd_gap[j][i];
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(t, sgaps[j][i] - h), (t, sgaps[j][i] + h)],
+                c,
+            )))?;
+            chart.draw_series(std::iter::once(Circle::new(
+                (t, sgaps[j][i]),
+                3,
+                c.filled(),
+            )))?;
+        }
+        if let Some(t) = r.prediction.departures[j] {
+            let dashes = (0..20).map(|q| {
+                let y0 = hi * q as f64 / 20.0;
+                PathElement::new(vec![(t, y0), (t, y0 + hi / 40.0)], c)
+            });
+            chart.draw_series(dashes)?;
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.8))
+        .draw()?;
+    Ok(())
+}
