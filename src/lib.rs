@@ -25,4 +25,4 @@ pub mod theory;
 pub mod train;
 pub mod verify;
 
-pub use error::{Error, Result};
+pub use error::{Blame, Error, Result};

@@ -63,7 +63,13 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
             vec![1, 28, 28],
             64,
         ),
-        other => anyhow::bail!("--model {other}: expected mlp, mnist-mlp or cnn"),
+        other => {
+            return Err(sgd_complexity::Error::input(
+                format!("--model {other}"),
+                "expected mlp, mnist-mlp or cnn",
+            )
+            .into())
+        }
     };
     tch::manual_seed(0);
     let vs = VarStore::new(tch::Device::Cpu);

@@ -4,7 +4,6 @@
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use sgd_complexity::theory::{evaluate_c8, plot, run_sweep, C8Thresholds, ModelKind, SweepSpec};
-use sgd_complexity::Error;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -60,21 +59,10 @@ pub struct SimulateArgs {
     pub quiet: bool,
 }
 
-/// Exit with status 2 on bad input (a parameter or file), else pass the error on.
-fn input_error(e: Error) -> anyhow::Error {
-    match e {
-        Error::InvalidParam { .. } | Error::BadFile { .. } | Error::Io { .. } => {
-            eprintln!("error: {e}");
-            std::process::exit(2);
-        }
-        other => other.into(),
-    }
-}
-
 /// Run the command.
 pub fn run(args: SimulateArgs) -> Result<()> {
     let mut spec = match &args.sweep {
-        Some(p) => SweepSpec::load(p).map_err(input_error)?,
+        Some(p) => SweepSpec::load(p)?,
         None => SweepSpec::default_sweep()?,
     };
     if let Some(m) = args.model {
@@ -106,7 +94,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     if args.gd {
         spec.gd_check_max_work = f64::INFINITY;
     }
-    spec.check().map_err(input_error)?;
+    spec.check()?;
 
     let quiet = args.quiet;
     let sweep = run_sweep(&spec, &mut |done, total| {
@@ -116,8 +104,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
                 eprintln!();
             }
         }
-    })
-    .map_err(input_error)?;
+    })?;
     let c8 = evaluate_c8(&sweep, &C8Thresholds::default());
     let table = sweep.markdown();
 

@@ -180,7 +180,7 @@ where
 pub fn write_curve_figure(base: &Path, fig: &CurveFigure) -> Result<[PathBuf; 2]> {
     let (svg, png) = (with_suffix(base, "svg"), with_suffix(base, "png"));
     if let Some(dir) = base.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     }
     draw(SVGBackend::new(&svg, SIZE).into_drawing_area(), fig).map_err(|e| plot_err(&svg, e))?;
     draw(BitMapBackend::new(&png, SIZE).into_drawing_area(), fig).map_err(|e| plot_err(&png, e))?;
@@ -233,7 +233,7 @@ fn draw_grid<DB: DrawingBackend>(
 pub fn write_snapshot_grid(base: &Path, title: &str, snaps: &[Snapshot]) -> Result<[PathBuf; 2]> {
     let (svg, png) = (with_suffix(base, "svg"), with_suffix(base, "png"));
     if let Some(dir) = base.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     }
     let cols = snaps.len().clamp(1, 4) as u32;
     let rows = snaps.len().div_ceil(4).max(1) as u32;

@@ -197,7 +197,7 @@ pub fn train_task(task: &Task, cfg: &ValidTrainConfig, opts: &RunOptions) -> Res
             });
         }
     }
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
     let (git_commit, git_dirty) = git_state();
     let mut manifest = Manifest {
         sgdc_version: env!("CARGO_PKG_VERSION").into(),
@@ -750,7 +750,7 @@ fn run(
     manifest.save(dir)?;
     let resume_dir = dir.join("resume");
     if resume_dir.exists() {
-        std::fs::remove_dir_all(&resume_dir).map_err(|e| Error::io(&resume_dir, e))?;
+        std::fs::remove_dir_all(&resume_dir).map_err(|e| Error::write(&resume_dir, e))?;
     }
     Ok(RunOutcome {
         record,
@@ -792,7 +792,7 @@ fn save_weights(vs: &VarStore, path: &Path) -> Result<()> {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    std::fs::rename(&tmp, path).map_err(|e| Error::write(path, e))
 }
 
 fn progress_bar(show: bool, len: u64) -> indicatif::ProgressBar {

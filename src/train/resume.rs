@@ -68,9 +68,9 @@ pub fn save(dir: &Path, state: &State) -> Result<()> {
     let name = format!("e{:06}", state.progress.epoch);
     let sub = root.join(&name);
     if sub.exists() {
-        std::fs::remove_dir_all(&sub).map_err(|e| Error::io(&sub, e))?;
+        std::fs::remove_dir_all(&sub).map_err(|e| Error::write(&sub, e))?;
     }
-    std::fs::create_dir_all(&sub).map_err(|e| Error::io(&sub, e))?;
+    std::fs::create_dir_all(&sub).map_err(|e| Error::write(&sub, e))?;
     let mut named: Vec<(String, Tensor)> = state
         .vars
         .iter()
