@@ -142,7 +142,7 @@ pub fn compute(rec: &RunRecord, opts: &CurveOptions) -> Result<Curves> {
     let lin = measures(&rec.linear_test, &rec.linear_test, &rec.y_test, k, est)?;
     let mut points = Vec::with_capacity(rec.len());
     for (t, ck) in rec.checkpoints.iter().enumerate() {
-        let ft = rec.test_row(t);
+        let ft = rec.test_row(t)?;
         let m = measures(ft, &rec.linear_test, &rec.y_test, k, est)?;
         let train = match rec.train_row(t) {
             Some(fr) => Some((
@@ -194,7 +194,7 @@ fn null_floor(rec: &RunRecord, k: usize, opts: &CurveOptions) -> Result<NullFloo
         let mut rng = stream(opts.seed, Stream::Permutation, p as u64);
         let y = shuffled(&rec.y_test, &mut rng);
         for t in 0..rec.len() {
-            let m = measures(rec.test_row(t), &rec.linear_test, &y, k, opts.estimator)?;
+            let m = measures(rec.test_row(t)?, &rec.linear_test, &y, k, opts.estimator)?;
             floor.i_fy = floor.i_fy.max(m.i_fy);
             floor.mu_abs = floor.mu_abs.max(m.mu.abs());
         }
@@ -214,7 +214,7 @@ pub fn mu_against(rec: &RunRecord, c: &[u8], est: Estimator) -> Result<Vec<f64>>
     }
     let k = alphabet(&[&rec.pred_test, &rec.y_test, c]);
     (0..rec.len())
-        .map(|t| measures(rec.test_row(t), c, &rec.y_test, k, est).map(|m| m.mu))
+        .map(|t| measures(rec.test_row(t)?, c, &rec.y_test, k, est).map(|m| m.mu))
         .collect()
 }
 
@@ -322,8 +322,15 @@ pub(crate) mod tests {
     #[test]
     fn bootstrap_brackets_the_gap() {
         let rec = record(2000, 0.8, &[1.0]);
-        let (lo, hi) =
-            bootstrap_gap(rec.test_row(0), &rec.linear_test, &rec.y_test, 100, 0.05, 1).unwrap();
+        let (lo, hi) = bootstrap_gap(
+            rec.test_row(0).unwrap(),
+            &rec.linear_test,
+            &rec.y_test,
+            100,
+            0.05,
+            1,
+        )
+        .unwrap();
         // Gap = 1 - 0.278 = 0.722 bits.
         assert!(lo < 0.7219 && hi > 0.7219 && lo > 0.6, "{lo} {hi}");
     }

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use sgd_complexity::model::{ModelSpec, Net};
 use sgd_complexity::train::{eval, numerics, sgd::Sgd};
 use std::time::Instant;
-use tch::nn::{ModuleT, VarStore};
+use tch::nn::VarStore;
 use tch::{Kind, Tensor};
 
 /// Arguments of `sgdc bench-step`.
@@ -91,7 +91,7 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
         k += 1;
         let idx = order.narrow(0, start, batch);
         let (xb, yb) = (x.index_select(0, &idx), y.index_select(0, &idx));
-        let loss = net.forward_t(&xb, true).cross_entropy_for_logits(&yb);
+        let loss = net.logits(&xb, true)?.cross_entropy_for_logits(&yb);
         sgd.backward_step(&loss, 0.01)?;
         Ok(())
     };

@@ -4,7 +4,6 @@
 use crate::data::Examples;
 use crate::error::{Error, Result};
 use crate::model::{check_torch, Net};
-use tch::nn::ModuleT;
 use tch::{Device, Kind, Reduction, Tensor};
 
 /// A set of examples on the compute device.
@@ -34,10 +33,16 @@ impl DeviceSet {
         }
         let mut shape = vec![n as i64];
         shape.extend(ex.shape.iter().map(|&s| s as i64));
-        let x = check_torch(what, Tensor::from_slice(&ex.x).f_reshape(&shape))?;
+        let x = check_torch(
+            what,
+            Tensor::f_from_slice(&ex.x).and_then(|t| t.f_reshape(&shape)),
+        )?;
         let x = check_torch(what, x.f_to_device(device))?;
         let y: Vec<i64> = ex.y.iter().map(|&v| v as i64).collect();
-        let y = check_torch(what, Tensor::from_slice(&y).f_to_device(device))?;
+        let y = check_torch(
+            what,
+            Tensor::f_from_slice(&y).and_then(|t| t.f_to_device(device)),
+        )?;
         Ok(DeviceSet {
             x,
             y,
@@ -76,7 +81,7 @@ pub fn predict(net: &Net, x: &Tensor, batch: usize) -> Result<Vec<u8>> {
         while start < n {
             let len = (batch as i64).min(n - start);
             let xb = check_torch("eval batch", x.f_narrow(0, start, len))?;
-            let logits = net.forward_t(&xb, false);
+            let logits = net.logits(&xb, false)?;
             parts.push(check_torch("argmax", logits.f_argmax(1, false))?);
             start += len;
         }
@@ -110,7 +115,7 @@ pub fn evaluate(net: &Net, set: &DeviceSet, batch: usize) -> Result<Evaluation> 
             let len = (batch as i64).min(n - start);
             let xb = check_torch("eval batch", set.x.f_narrow(0, start, len))?;
             let yb = check_torch("eval batch", set.y.f_narrow(0, start, len))?;
-            let logits = net.forward_t(&xb, false);
+            let logits = net.logits(&xb, false)?;
             loss_parts.push(check_torch(
                 "eval loss",
                 logits.f_cross_entropy_loss::<Tensor>(&yb, None, Reduction::Sum, -100, 0.0),

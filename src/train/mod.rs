@@ -36,8 +36,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use tch::nn::{ModuleT, VarStore};
-use tch::{Kind, Tensor};
+use tch::nn::VarStore;
+use tch::{Kind, Reduction, Tensor};
 
 /// How to run a configuration (everything that is not part of the configuration itself).
 #[derive(Debug, Clone, PartialEq)]
@@ -558,30 +558,40 @@ fn run(
             .augment
             .then(|| stream(opts.seed, Stream::Augment, e as u64));
         let epoch_end = lp.progress.step + spe;
-        let mut loss_sum = Tensor::zeros([], (Kind::Float, device));
+        let mut loss_sum = check_torch("loss", Tensor::f_zeros([], (Kind::Float, device)))?;
         // Training examples the SGD forward passes classified correctly during this epoch: when
         // all were, the fit check confirms with one full pass (so it costs nothing otherwise).
-        let mut correct = Tensor::zeros([], (Kind::Int64, device));
+        let mut correct = check_torch("fit count", Tensor::f_zeros([], (Kind::Int64, device)))?;
         for chunk in order.chunks(bs) {
             let (xb, yb) = match aug_rng.as_mut() {
                 Some(rng) => augment::batch(task, chunk, rng, device)?,
                 None => {
-                    let idx = check_torch("batch", Tensor::from_slice(chunk).f_to_device(device))?;
+                    let idx = check_torch(
+                        "batch",
+                        Tensor::f_from_slice(chunk).and_then(|t| t.f_to_device(device)),
+                    )?;
                     (
                         check_torch("batch", lp.train.x.f_index_select(0, &idx))?,
                         check_torch("batch", lp.train.y.f_index_select(0, &idx))?,
                     )
                 }
             };
-            let logits = lp.net.forward_t(&xb, true);
-            let loss = logits.cross_entropy_for_logits(&yb);
+            let logits = lp.net.logits(&xb, true)?;
+            let loss = check_torch("loss", cross_entropy(&logits, &yb))?;
             if cfg.stop.until_fit {
-                let hits = check_torch("fit count", logits.detach().f_argmax(1, false))?;
-                correct += check_torch("fit count", hits.f_eq_tensor(&yb))?.sum(Kind::Int64);
+                let hits = check_torch(
+                    "fit count",
+                    logits.f_detach().and_then(|l| l.f_argmax(1, false)),
+                )?;
+                let hits = check_torch(
+                    "fit count",
+                    hits.f_eq_tensor(&yb).and_then(|h| h.f_sum(Kind::Int64)),
+                )?;
+                let _ = check_torch("fit count", correct.f_add_(&hits))?;
             }
             sgd.backward_step(&loss, lr)?;
             lp.progress.step += 1;
-            loss_sum += loss.detach();
+            let _ = check_torch("loss", loss.f_detach().and_then(|l| loss_sum.f_add_(&l)))?;
             if fixed.contains(&lp.progress.step) && lp.progress.step != epoch_end {
                 check_finite(&loss_sum, lp.progress.step)?;
                 lp.record(spe, train_at_step(lp.progress.step))?;
@@ -619,7 +629,7 @@ fn run(
         if last {
             lp.record_once(spe, TrainPass::Evaluate)?;
         }
-        let mean_loss = loss_sum.double_value(&[]) / spe as f64;
+        let mean_loss = check_torch("loss", loss_sum.f_double_value(&[]))? / spe as f64;
         pb.set_message(format!(
             "epoch {epoch} loss {mean_loss:.4} test acc {:.4}",
             lp.progress.checkpoints.last().map_or(0.0, |c| c.test_acc)
@@ -757,6 +767,14 @@ fn run(
         manifest: manifest.clone(),
         dir: dir.to_path_buf(),
     })
+}
+
+/// Mean cross-entropy of `logits` against class indices `y`, as tch's
+/// `cross_entropy_for_logits` (log-softmax in float32, then the negative log-likelihood), fallibly.
+fn cross_entropy(logits: &Tensor, y: &Tensor) -> std::result::Result<Tensor, tch::TchError> {
+    logits
+        .f_log_softmax(-1, Kind::Float)?
+        .f_nll_loss(y, None::<Tensor>, Reduction::Mean, -100)
 }
 
 fn check_finite(loss_sum: &Tensor, step: i64) -> Result<()> {

@@ -114,9 +114,8 @@ fn seed_run(f: &Found) -> Result<SeedRun> {
         ..CurveOptions::default()
     };
     let c = curves::compute(&f.record, &opts)?;
-    let last = f.record.len() - 1;
     let gap = curves::bootstrap_gap(
-        f.record.test_row(last),
+        f.record.last_test_row()?,
         &f.record.linear_test,
         &f.record.y_test,
         claims::thresholds::C4_BOOTSTRAP_RESAMPLES,
@@ -295,6 +294,9 @@ fn boundary_figure(
     }
     let rec = &found.record;
     let n = rec.len();
+    if n == 0 {
+        return Ok(None);
+    }
     let steps: Vec<i64> = rec.checkpoints.iter().map(|c| c.step).collect();
     let mut pick = vec![0, n - 1];
     if let Some(t0) = claims::t0_index(&run.curves) {
@@ -325,7 +327,7 @@ fn boundary_figure(
         let p = &run.curves.points[t];
         snaps.push(Snapshot {
             title: format!("F at step {} (acc {:.3})", p.step, p.test_acc),
-            points: pts(rec.test_row(t)),
+            points: pts(rec.test_row(t)?),
         });
     }
     write_snapshot_grid(&report_dir.join("figures").join(file), title, &snaps)?;
@@ -479,10 +481,9 @@ pub fn evaluate(ev: &Evaluation) -> Result<Report> {
                 let mut refs = Vec::new();
                 for j in &unit[1..] {
                     if let Some(r) = locate(ev.dirs, j, &mut problems) {
-                        let last = r.record.len() - 1;
                         let mu = curves::mu_against(
                             &found.record,
-                            r.record.test_row(last),
+                            r.record.last_test_row()?,
                             Estimator::Plugin,
                         )?;
                         refs.push((j.set.trim_start_matches("ref-").to_string(), mu));
@@ -774,7 +775,7 @@ data = { task = "disc-sinusoid" }
         for u in &toy {
             let dir = out.join(&u[0].rel_dir);
             let rec = RunRecord::load(&dir).unwrap();
-            let last = rec.test_row(rec.len() - 1).to_vec();
+            let last = rec.last_test_row().unwrap().to_vec();
             store_reparam(&dir, &last, &last).unwrap();
         }
         let ev = quick_evaluation(&exps, std::slice::from_ref(&out));
