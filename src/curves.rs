@@ -175,16 +175,6 @@ pub fn compute(rec: &RunRecord, opts: &CurveOptions) -> Result<Curves> {
     })
 }
 
-/// A uniform random permutation of `y` (Fisher-Yates).
-fn shuffled(y: &[u8], rng: &mut rand_chacha::ChaCha20Rng) -> Vec<u8> {
-    let mut v = y.to_vec();
-    for i in (1..v.len()).rev() {
-        let j = rng.random_range(0..=i);
-        v.swap(i, j);
-    }
-    v
-}
-
 fn null_floor(rec: &RunRecord, k: usize, opts: &CurveOptions) -> Result<NullFloor> {
     let mut floor = NullFloor {
         permutations: opts.permutations,
@@ -192,7 +182,8 @@ fn null_floor(rec: &RunRecord, k: usize, opts: &CurveOptions) -> Result<NullFloo
     };
     for p in 0..opts.permutations {
         let mut rng = stream(opts.seed, Stream::Permutation, p as u64);
-        let y = shuffled(&rec.y_test, &mut rng);
+        let mut y = rec.y_test.clone();
+        crate::rng::shuffle(&mut y, &mut rng);
         for t in 0..rec.len() {
             let m = measures(rec.test_row(t)?, &rec.linear_test, &y, k, opts.estimator)?;
             floor.i_fy = floor.i_fy.max(m.i_fy);

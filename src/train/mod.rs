@@ -28,10 +28,9 @@ pub use reparam::{predict, reparameterised_predictions, Reparam};
 use crate::data::Task;
 use crate::error::{Error, Result};
 use crate::model::{check_torch, Net};
-use crate::rng::{derived_seed, stream, Stream};
+use crate::rng::{derived_seed, permutation, stream, Stream};
 use crate::run::{atomic::write_atomic, git_state, Checkpoint, Manifest, RunRecord, RunStatus};
 use eval::{evaluate, DeviceSet};
-use rand::RngExt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -304,16 +303,6 @@ fn check_task(task: &Task) -> Result<()> {
         });
     }
     Ok(())
-}
-
-/// A uniformly random permutation of `0..n` (Fisher-Yates) from `rng`.
-pub fn permutation(n: usize, rng: &mut rand_chacha::ChaCha20Rng) -> Vec<i64> {
-    let mut p: Vec<i64> = (0..n as i64).collect();
-    for i in (1..n).rev() {
-        let j = rng.random_range(0..=i);
-        p.swap(i, j);
-    }
-    p
 }
 
 /// What a checkpoint records of the training set (the test set is recorded at every one).
