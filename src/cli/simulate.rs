@@ -1,11 +1,12 @@
 //! `sgdc simulate`: run the theory simulator (a sweep, or one point) and report theory against
 //! simulation, with claim C8.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
+use sgd_complexity::run::atomic::write_atomic;
 use sgd_complexity::theory::{evaluate_c8, plot, run_sweep, C8Thresholds, ModelKind, SweepSpec};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The built-in models.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -109,8 +110,6 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     let table = sweep.markdown();
 
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("{}: cannot create", dir.display()))?;
         write_atomic(&dir.join("table.md"), table.as_bytes())?;
         write_atomic(
             &dir.join("sweep.json"),
@@ -164,13 +163,5 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         }
         writeln!(out, "sweep wall-clock: {:.1} s", sweep.seconds)?;
     }
-    Ok(())
-}
-
-/// Write `bytes` to `path` through a temporary file and a rename.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot rename", path.display()))?;
     Ok(())
 }

@@ -29,7 +29,8 @@ use crate::data::Task;
 use crate::error::{Error, Result};
 use crate::model::{check_torch, Net};
 use crate::rng::{derived_seed, permutation, stream, Stream};
-use crate::run::{atomic::write_atomic, git_state, Checkpoint, Manifest, RunRecord, RunStatus};
+use crate::run::atomic::{write_atomic, write_atomic_with};
+use crate::run::{git_state, Checkpoint, Manifest, RunRecord, RunStatus};
 use eval::{evaluate, DeviceSet};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -780,7 +781,6 @@ fn check_finite(loss_sum: &Tensor, step: i64) -> Result<()> {
 
 /// Save the model's variables (on the CPU) to `path` atomically.
 fn save_weights(vs: &VarStore, path: &Path) -> Result<()> {
-    let tmp = path.with_extension(format!("ot.tmp{}", std::process::id()));
     let named: Vec<(String, Tensor)> = vs
         .variables()
         .into_iter()
@@ -791,15 +791,9 @@ fn save_weights(vs: &VarStore, path: &Path) -> Result<()> {
             ))
         })
         .collect::<Result<_>>()?;
-    let r = Tensor::save_multi(&named, &tmp).map_err(|e| Error::BadFile {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    });
-    if let Err(e) = r {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, path).map_err(|e| Error::write(path, e))
+    write_atomic_with(path, |tmp| {
+        check_torch("save weights", Tensor::save_multi(&named, tmp))
+    })
 }
 
 fn progress_bar(show: bool, len: u64) -> indicatif::ProgressBar {
