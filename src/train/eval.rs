@@ -50,6 +50,18 @@ impl DeviceSet {
         })
     }
 
+    /// The examples `idx` as a minibatch `(x, y)` on `device`.
+    pub fn batch(&self, idx: &[i64], device: Device) -> Result<(Tensor, Tensor)> {
+        let idx = check_torch(
+            "batch",
+            Tensor::f_from_slice(idx).and_then(|t| t.f_to_device(device)),
+        )?;
+        Ok((
+            check_torch("batch", self.x.f_index_select(0, &idx))?,
+            check_torch("batch", self.y.f_index_select(0, &idx))?,
+        ))
+    }
+
     /// Number of examples.
     pub fn len(&self) -> usize {
         self.labels.len()
