@@ -10,7 +10,6 @@ use crate::error::{Error, Result};
 use crate::info::{Estimator, Measures, Table3, Unit};
 use crate::rng::{stream, Stream};
 use crate::run::RunRecord;
-use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 /// The measures of one checkpoint.
@@ -210,7 +209,8 @@ pub fn mu_against(rec: &RunRecord, c: &[u8], est: Estimator) -> Result<Vec<f64>>
 }
 
 /// Bootstrap over test points of the final gap I(F;Y) - mu_Y(F;L): returns the `q` and `1 - q`
-/// quantiles over `resamples` draws ([`Stream::Bootstrap`] of `seed`).
+/// quantiles over `resamples` draws ([`Stream::Bootstrap`] of `seed`), by the project's one
+/// bootstrap ([`crate::info::bootstrap`]: the count table resampled, interpolated percentiles).
 pub fn bootstrap_gap(
     f: &[u8],
     l: &[u8],
@@ -219,27 +219,21 @@ pub fn bootstrap_gap(
     q: f64,
     seed: u64,
 ) -> Result<(f64, f64)> {
-    let n = y.len();
-    if n == 0 || resamples == 0 {
+    if y.is_empty() || resamples == 0 {
         return Err(Error::Empty("bootstrap sample".into()));
     }
     let k = alphabet(&[f, l, y]);
+    let t = Table3::from_labels(f, l, y, [k, k, k], ["F", "L", "Y"])?;
     let mut rng = stream(seed, Stream::Bootstrap, 0);
-    let mut gaps = Vec::with_capacity(resamples);
-    let (mut bf, mut bl, mut by) = (vec![0u8; n], vec![0u8; n], vec![0u8; n]);
-    for _ in 0..resamples {
-        for i in 0..n {
-            let j = rng.random_range(0..n);
-            bf[i] = f[j];
-            bl[i] = l[j];
-            by[i] = y[j];
-        }
-        let m = measures(&bf, &bl, &by, k, Estimator::Plugin)?;
-        gaps.push(m.i_fy - m.mu);
-    }
+    let mut gaps = crate::info::bootstrap(&t, resamples, &mut rng, |r| {
+        let m = Measures::from_table(r, Estimator::Plugin, Unit::Bits);
+        m.i_fy - m.mu
+    })?;
     gaps.sort_by(f64::total_cmp);
-    let at = |p: f64| gaps[((p * (resamples - 1) as f64).round() as usize).min(resamples - 1)];
-    Ok((at(q), at(1.0 - q)))
+    Ok((
+        crate::info::quantile(&gaps, q),
+        crate::info::quantile(&gaps, 1.0 - q),
+    ))
 }
 
 #[cfg(test)]
