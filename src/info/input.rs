@@ -181,6 +181,7 @@ fn read_delimited(path: &Path, column: &str, delimiter: u8, spec: &str) -> Resul
 
 fn read_npy(path: &Path, spec: &str) -> Result<LabelArray> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    crate::run::npy::check_header(&bytes, path)?;
     let npy = NpyFile::new(&bytes[..])
         .map_err(|e| bad(path, format!("not a readable .npy file: {e}")))?;
     let (rows, cols, is_2d) = npy_shape(path, npy.shape())?;
