@@ -44,7 +44,7 @@ fn c1_single(c: &Curves, t0: Option<usize>) -> f64 {
 /// Standard deviation of I(F;Y) - mu(F;L) over bootstrap resamples of the test set.
 fn gap_sd(rec: &RunRecord, t: usize, seed: u64) -> Result<f64> {
     let (lo, hi) = curves::bootstrap_gap(
-        rec.test_row(t),
+        rec.test_row(t)?,
         &rec.linear_test,
         &rec.y_test,
         200,
@@ -144,7 +144,7 @@ fn main() -> Result<()> {
                             continue;
                         }
                         let rr = RunRecord::load(&rdir)?;
-                        let reference = rr.test_row(rr.len() - 1);
+                        let reference = rr.last_test_row()?;
                         let mu = curves::mu_against(&rec, reference, Estimator::Plugin)?;
                         println!(
                             "| {r_name} | {seed} | departure {} / {} | | | |",

@@ -10,7 +10,6 @@ use crate::error::{Error, Result};
 use crate::info::{Estimator, Measures, Table3, Unit};
 use crate::rng::{stream, Stream};
 use crate::run::RunRecord;
-use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 /// The measures of one checkpoint.
@@ -142,7 +141,7 @@ pub fn compute(rec: &RunRecord, opts: &CurveOptions) -> Result<Curves> {
     let lin = measures(&rec.linear_test, &rec.linear_test, &rec.y_test, k, est)?;
     let mut points = Vec::with_capacity(rec.len());
     for (t, ck) in rec.checkpoints.iter().enumerate() {
-        let ft = rec.test_row(t);
+        let ft = rec.test_row(t)?;
         let m = measures(ft, &rec.linear_test, &rec.y_test, k, est)?;
         let train = match rec.train_row(t) {
             Some(fr) => Some((
@@ -175,16 +174,6 @@ pub fn compute(rec: &RunRecord, opts: &CurveOptions) -> Result<Curves> {
     })
 }
 
-/// A uniform random permutation of `y` (Fisher-Yates).
-fn shuffled(y: &[u8], rng: &mut rand_chacha::ChaCha20Rng) -> Vec<u8> {
-    let mut v = y.to_vec();
-    for i in (1..v.len()).rev() {
-        let j = rng.random_range(0..=i);
-        v.swap(i, j);
-    }
-    v
-}
-
 fn null_floor(rec: &RunRecord, k: usize, opts: &CurveOptions) -> Result<NullFloor> {
     let mut floor = NullFloor {
         permutations: opts.permutations,
@@ -192,9 +181,10 @@ fn null_floor(rec: &RunRecord, k: usize, opts: &CurveOptions) -> Result<NullFloo
     };
     for p in 0..opts.permutations {
         let mut rng = stream(opts.seed, Stream::Permutation, p as u64);
-        let y = shuffled(&rec.y_test, &mut rng);
+        let mut y = rec.y_test.clone();
+        crate::rng::shuffle(&mut y, &mut rng);
         for t in 0..rec.len() {
-            let m = measures(rec.test_row(t), &rec.linear_test, &y, k, opts.estimator)?;
+            let m = measures(rec.test_row(t)?, &rec.linear_test, &y, k, opts.estimator)?;
             floor.i_fy = floor.i_fy.max(m.i_fy);
             floor.mu_abs = floor.mu_abs.max(m.mu.abs());
         }
@@ -214,12 +204,13 @@ pub fn mu_against(rec: &RunRecord, c: &[u8], est: Estimator) -> Result<Vec<f64>>
     }
     let k = alphabet(&[&rec.pred_test, &rec.y_test, c]);
     (0..rec.len())
-        .map(|t| measures(rec.test_row(t), c, &rec.y_test, k, est).map(|m| m.mu))
+        .map(|t| measures(rec.test_row(t)?, c, &rec.y_test, k, est).map(|m| m.mu))
         .collect()
 }
 
 /// Bootstrap over test points of the final gap I(F;Y) - mu_Y(F;L): returns the `q` and `1 - q`
-/// quantiles over `resamples` draws ([`Stream::Bootstrap`] of `seed`).
+/// quantiles over `resamples` draws ([`Stream::Bootstrap`] of `seed`), by the project's one
+/// bootstrap ([`crate::info::bootstrap`]: the count table resampled, interpolated percentiles).
 pub fn bootstrap_gap(
     f: &[u8],
     l: &[u8],
@@ -228,27 +219,21 @@ pub fn bootstrap_gap(
     q: f64,
     seed: u64,
 ) -> Result<(f64, f64)> {
-    let n = y.len();
-    if n == 0 || resamples == 0 {
+    if y.is_empty() || resamples == 0 {
         return Err(Error::Empty("bootstrap sample".into()));
     }
     let k = alphabet(&[f, l, y]);
+    let t = Table3::from_labels(f, l, y, [k, k, k], ["F", "L", "Y"])?;
     let mut rng = stream(seed, Stream::Bootstrap, 0);
-    let mut gaps = Vec::with_capacity(resamples);
-    let (mut bf, mut bl, mut by) = (vec![0u8; n], vec![0u8; n], vec![0u8; n]);
-    for _ in 0..resamples {
-        for i in 0..n {
-            let j = rng.random_range(0..n);
-            bf[i] = f[j];
-            bl[i] = l[j];
-            by[i] = y[j];
-        }
-        let m = measures(&bf, &bl, &by, k, Estimator::Plugin)?;
-        gaps.push(m.i_fy - m.mu);
-    }
+    let mut gaps = crate::info::bootstrap(&t, resamples, &mut rng, |r| {
+        let m = Measures::from_table(r, Estimator::Plugin, Unit::Bits);
+        m.i_fy - m.mu
+    })?;
     gaps.sort_by(f64::total_cmp);
-    let at = |p: f64| gaps[((p * (resamples - 1) as f64).round() as usize).min(resamples - 1)];
-    Ok((at(q), at(1.0 - q)))
+    Ok((
+        crate::info::quantile(&gaps, q),
+        crate::info::quantile(&gaps, 1.0 - q),
+    ))
 }
 
 #[cfg(test)]
@@ -322,8 +307,15 @@ pub(crate) mod tests {
     #[test]
     fn bootstrap_brackets_the_gap() {
         let rec = record(2000, 0.8, &[1.0]);
-        let (lo, hi) =
-            bootstrap_gap(rec.test_row(0), &rec.linear_test, &rec.y_test, 100, 0.05, 1).unwrap();
+        let (lo, hi) = bootstrap_gap(
+            rec.test_row(0).unwrap(),
+            &rec.linear_test,
+            &rec.y_test,
+            100,
+            0.05,
+            1,
+        )
+        .unwrap();
         // Gap = 1 - 0.278 = 0.722 bits.
         assert!(lo < 0.7219 && hi > 0.7219 && lo > 0.6, "{lo} {hi}");
     }

@@ -1,4 +1,9 @@
-//! The library's error type.
+//! The library's error type, and who can fix each kind of failure.
+//!
+//! Every variant names the input at fault. [`Error::blame`] sorts them into the two exit
+//! statuses of `sgdc` (README, "Exit status"): [`Blame::Input`] for what the user can fix
+//! (arguments, configuration, input files, data sets absent), [`Blame::Run`] for a failure of
+//! the run itself (a diverging run, a libtorch or device error, an I/O failure while writing).
 
 use std::path::PathBuf;
 
@@ -38,6 +43,15 @@ pub enum Error {
         /// Its value as given.
         value: String,
         /// Why it is rejected.
+        reason: String,
+    },
+    /// An argument or input that is wrong as a whole, e.g. `--bootstrap 0` or inputs that do
+    /// not line up.
+    #[error("{what}: {reason}")]
+    Input {
+        /// The argument or input, as the user named it.
+        what: String,
+        /// What is wrong with it.
         reason: String,
     },
     /// A file could not be parsed.
@@ -87,7 +101,7 @@ pub enum Error {
         /// Last completed epoch.
         epoch: usize,
     },
-    /// An I/O error on a named file.
+    /// An I/O error while reading a named file (an input: absent, unreadable).
     #[error("{path}: {source}")]
     Io {
         /// The file.
@@ -96,6 +110,36 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// An I/O error while writing a named file or folder (an output).
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        /// The file or folder.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Who can fix a failure; decides the exit status of `sgdc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blame {
+    /// The user: an argument, a configuration field, an input file, a data set not present
+    /// (exit status 2).
+    Input,
+    /// The run itself: divergence, libtorch or the device, writing outputs, an external tool
+    /// (exit status 1).
+    Run,
+}
+
+impl Blame {
+    /// The exit status of `sgdc` for this kind of failure: 2 for input, 1 for the run.
+    pub fn exit_status(self) -> u8 {
+        match self {
+            Blame::Input => 2,
+            Blame::Run => 1,
+        }
+    }
 }
 
 impl Error {
@@ -112,11 +156,46 @@ impl Error {
         }
     }
 
-    /// Shorthand for [`Error::Io`].
+    /// Shorthand for [`Error::Input`].
+    pub fn input(what: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Input {
+            what: what.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::Io`] (reading).
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    /// Shorthand for [`Error::Write`].
+    pub fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Write {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Who can fix this failure (see the module documentation).
+    pub fn blame(&self) -> Blame {
+        match self {
+            Error::LengthMismatch { .. }
+            | Error::LabelOutOfRange { .. }
+            | Error::Empty(_)
+            | Error::InvalidParam { .. }
+            | Error::Input { .. }
+            | Error::BadFile { .. }
+            | Error::NotPresent { .. }
+            | Error::Io { .. } => Blame::Input,
+            Error::Tool { .. }
+            | Error::Torch(_)
+            | Error::NonFinite { .. }
+            | Error::Interrupted { .. }
+            | Error::Write { .. } => Blame::Run,
         }
     }
 }

@@ -26,4 +26,4 @@ pub mod theory;
 pub mod train;
 pub mod verify;
 
-pub use error::{Error, Result};
+pub use error::{Blame, Error, Result};

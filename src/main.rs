@@ -41,53 +41,77 @@ enum Command {
     BenchStep(cli::bench_step::BenchStepArgs),
 }
 
+impl Command {
+    /// The subcommand's name, as typed (the prefix of its error messages).
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Info => "info",
+            Command::Verify(_) => "verify",
+            Command::Run(_) => "run",
+            Command::Report(_) => "report",
+            Command::Data(_) => "data",
+            Command::Simulate(_) => "simulate",
+            Command::Trajectory(_) => "trajectory",
+            Command::Measure(_) => "measure",
+            #[cfg(feature = "torch")]
+            Command::Train(_) => "train",
+            #[cfg(feature = "torch")]
+            Command::BenchStep(_) => "bench-step",
+        }
+    }
+}
+
 fn main() -> ExitCode {
     // Reproducible MKL results (independent of the thread count) unless the user chose otherwise;
     // must happen before the first libtorch call.
     #[cfg(feature = "torch")]
     sgd_complexity::train::numerics::init_env();
     let cli = Cli::parse();
+    let name = cli.command.name();
     match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
-            // One line naming what went wrong. Bad input (a file, field or value the library
-            // rejected) is a usage error, exit status 2; anything else exits 1.
-            eprintln!("sgdc: error: {e:#}");
-            let input_error = e
-                .chain()
-                .any(|c| c.downcast_ref::<sgd_complexity::Error>().is_some());
-            ExitCode::from(if input_error { 2 } else { 1 })
+            // One policy for every subcommand (README, "Exit status"): one line
+            // `sgdc <command>: <what>: <why>`, status 2 when the user can fix it, else 1.
+            eprintln!("sgdc {name}: {}", one_line(&e));
+            ExitCode::from(exit_status(&e))
         }
     }
 }
 
+/// The error and its causes on one line.
+fn one_line(e: &anyhow::Error) -> String {
+    format!("{e:#}").replace('\n', " | ")
+}
+
+/// 2 for what the user can fix, 1 for a failure of the run: decided by the library error in the
+/// chain ([`sgd_complexity::Error::blame`]); an error with none (writing to stdout, serialising
+/// a result) is the run's.
+fn exit_status(e: &anyhow::Error) -> u8 {
+    e.chain()
+        .find_map(|c| c.downcast_ref::<sgd_complexity::Error>())
+        .map_or(1, |e| e.blame().exit_status())
+}
+
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Verify(args) => cli::verify::verify(args),
-        Command::Run(args) => cli::verify::run(args),
-        Command::Report(args) => cli::verify::report(args),
+        Command::Verify(args) => return cli::verify::verify(args),
+        Command::Run(args) => return cli::verify::run(args),
+        Command::Report(args) => return cli::verify::report(args),
         Command::Data(args) => cli::data::run(args)?,
         #[cfg(feature = "torch")]
         Command::Train(args) => cli::train::run(args)?,
         #[cfg(feature = "torch")]
         Command::BenchStep(args) => cli::bench_step::run(args)?,
-        Command::Measure(args) => {
-            // Everything `measure` rejects is the user's input: one line, exit status 2.
-            if let Err(e) = cli::measure::run(&args) {
-                eprintln!("sgdc measure: error: {e:#}");
-                return Ok(ExitCode::from(2));
-            }
-        }
+        Command::Measure(args) => cli::measure::run(&args)?,
         Command::Info => {
             println!("sgdc {}", env!("CARGO_PKG_VERSION"));
             println!("torch feature: {}", cfg!(feature = "torch"));
             #[cfg(feature = "torch")]
             {
                 let t = tch::Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
-                println!(
-                    "libtorch: sum check {}",
-                    t.sum(tch::Kind::Float).double_value(&[])
-                );
+                let sum = t.f_sum(tch::Kind::Float)?.f_double_value(&[])?;
+                println!("libtorch: sum check {sum}");
                 println!("cuda available: {}", tch::Cuda::is_available());
             }
         }

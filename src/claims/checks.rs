@@ -395,22 +395,7 @@ pub fn c6_hierarchy(scope: &str, seeds: &[HierarchySeed], min_seeds: usize) -> V
             "need the same >= 2 reference classifiers in every seed, got {k}"
         ));
     }
-    // Departure step per seed and reference; a reference that never departs departs "after the
-    // end" (+infinity).
-    let dep: Vec<Vec<f64>> = seeds
-        .iter()
-        .map(|s| {
-            s.references
-                .iter()
-                .map(
-                    |(_, mu)| match departure(&s.i_fy, mu, C6_DEPARTURE_GAP_BITS) {
-                        Some(t) => s.steps.get(t).map_or(f64::INFINITY, |&x| x as f64),
-                        None => f64::INFINITY,
-                    },
-                )
-                .collect()
-        })
-        .collect();
+    let dep = departures(seeds);
     let per_seed: Vec<(u64, f64)> = seeds
         .iter()
         .zip(&dep)
@@ -435,12 +420,7 @@ pub fn c6_hierarchy(scope: &str, seeds: &[HierarchySeed], min_seeds: usize) -> V
     if !ordered && problems.is_empty() {
         problems.push(format!(
             "median departure steps not increasing: {}",
-            names
-                .iter()
-                .zip(&medians)
-                .map(|(n, m)| format!("{n}={m}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            named(&names, &medians)
         ));
     }
     let mut v = Draft {
@@ -453,7 +433,48 @@ pub fn c6_hierarchy(scope: &str, seeds: &[HierarchySeed], min_seeds: usize) -> V
         ),
     }
     .finish(per_seed, problems, |_| ordered);
-    // Every seed's departures, not only its 0/1 (a departure that never comes reads "none").
+    v.measured = format!(
+        "{}; median departure steps {}; per seed ({}): {}",
+        v.measured,
+        named(&names, &medians),
+        names.join(" / "),
+        per_seed_departures(seeds, &dep)
+    );
+    v
+}
+
+/// The departure step of every seed from every reference; a reference that never departs
+/// departs "after the end" (+infinity).
+fn departures(seeds: &[HierarchySeed]) -> Vec<Vec<f64>> {
+    seeds
+        .iter()
+        .map(|s| {
+            s.references
+                .iter()
+                .map(
+                    |(_, mu)| match departure(&s.i_fy, mu, C6_DEPARTURE_GAP_BITS) {
+                        Some(t) => s.steps.get(t).map_or(f64::INFINITY, |&x| x as f64),
+                        None => f64::INFINITY,
+                    },
+                )
+                .collect()
+        })
+        .collect()
+}
+
+/// `name=value, ...`.
+fn named(names: &[&str], values: &[f64]) -> String {
+    names
+        .iter()
+        .zip(values)
+        .map(|(n, m)| format!("{n}={m}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Every seed's departures, not only its 0/1 (a departure that never comes reads "none"):
+/// `seed: a / b / c; ...`.
+fn per_seed_departures(seeds: &[HierarchySeed], dep: &[Vec<f64>]) -> String {
     let steps = |d: &[f64]| {
         d.iter()
             .map(|x| {
@@ -466,24 +487,12 @@ pub fn c6_hierarchy(scope: &str, seeds: &[HierarchySeed], min_seeds: usize) -> V
             .collect::<Vec<_>>()
             .join(" / ")
     };
-    v.measured = format!(
-        "{}; median departure steps {}; per seed ({}): {}",
-        v.measured,
-        names
-            .iter()
-            .zip(&medians)
-            .map(|(n, m)| format!("{n}={m}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        names.join(" / "),
-        seeds
-            .iter()
-            .zip(&dep)
-            .map(|(s, d)| format!("{}: {}", s.seed, steps(d)))
-            .collect::<Vec<_>>()
-            .join("; ")
-    );
-    v
+    seeds
+        .iter()
+        .zip(dep)
+        .map(|(s, d)| format!("{}: {}", s.seed, steps(d)))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// C7: mu depends only on the implemented function.

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use sgd_complexity::model::{ModelSpec, Net};
 use sgd_complexity::train::{eval, numerics, sgd::Sgd};
 use std::time::Instant;
-use tch::nn::{ModuleT, VarStore};
+use tch::nn::VarStore;
 use tch::{Kind, Tensor};
 
 /// Arguments of `sgdc bench-step`.
@@ -63,7 +63,13 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
             vec![1, 28, 28],
             64,
         ),
-        other => anyhow::bail!("--model {other}: expected mlp, mnist-mlp or cnn"),
+        other => {
+            return Err(sgd_complexity::Error::input(
+                format!("--model {other}"),
+                "expected mlp, mnist-mlp or cnn",
+            )
+            .into())
+        }
     };
     tch::manual_seed(0);
     let vs = VarStore::new(tch::Device::Cpu);
@@ -85,7 +91,7 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
         k += 1;
         let idx = order.narrow(0, start, batch);
         let (xb, yb) = (x.index_select(0, &idx), y.index_select(0, &idx));
-        let loss = net.forward_t(&xb, true).cross_entropy_for_logits(&yb);
+        let loss = net.logits(&xb, true)?.cross_entropy_for_logits(&yb);
         sgd.backward_step(&loss, 0.01)?;
         Ok(())
     };

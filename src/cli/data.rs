@@ -119,10 +119,11 @@ fn check(dir: &Path) -> Result<()> {
     };
     println!("  {:<14} {line}", "CIFAR-10");
     if bad > 0 {
-        anyhow::bail!(
-            "{bad} data set(s) present but incomplete or corrupted in {}",
-            dir.display()
-        );
+        return Err(sgd_complexity::Error::input(
+            dir.display().to_string(),
+            format!("{bad} data set(s) present but incomplete or corrupted (fetch them again)"),
+        )
+        .into());
     }
     Ok(())
 }

@@ -1,12 +1,13 @@
 //! `sgdc measure`: the paper's measures on your own predictions.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 use serde_json::{json, Map, Value};
 use sgd_complexity::info::{
     bootstrap_ci, curve_tables, input::read_labels, input::LabelArray, permutation_null,
     to_symbols, BootstrapCi, Estimator, Measures, NullSummary, Table3, Unit, MAX_ALPHABET,
 };
+use sgd_complexity::Error;
 
 /// Confidence level of the bootstrap intervals.
 const CI_LEVEL: f64 = 0.95;
@@ -77,61 +78,28 @@ struct Row {
     null: Option<NullSummary>,
 }
 
-/// Run the command; every error is a one-line message naming the input at fault.
+/// Run the command; every error is a one-line message naming the input at fault, and every
+/// error about the inputs is a library [`Error`] (exit status 2).
 pub fn run(args: &MeasureArgs) -> Result<()> {
     let est: Estimator = args.estimator.into();
     for (name, b) in [("--bootstrap", args.bootstrap), ("--null", args.null)] {
         if b == Some(0) {
-            bail!("{name} 0: the number of replicates must be at least 1");
+            return Err(Error::input(
+                format!("{name} 0"),
+                "the number of replicates must be at least 1",
+            )
+            .into());
         }
     }
     let f = read_labels(&args.f)?;
     let l = read_labels(&args.l)?;
     let y = read_labels(&args.y)?;
-    for a in [&l, &y] {
-        if a.is_2d {
-            bail!(
-                "{}: must be 1-D (n labels); only --f may be 2-D (T x n)",
-                a.source
-            );
-        }
-    }
-    let n = y.cols;
-    for a in [&f, &l] {
-        if a.cols != n {
-            bail!(
-                "{}: {} labels per row, but {} has {n}: the inputs must be aligned",
-                a.source,
-                a.cols,
-                y.source
-            );
-        }
-    }
-    let k = match args.classes {
-        Some(k) if k == 0 || k > MAX_ALPHABET => {
-            bail!("--classes {k}: must be in 1..={MAX_ALPHABET}")
-        }
-        Some(k) => k,
-        None => {
-            let max = [&f, &l, &y].iter().map(|a| a.max()).max().unwrap_or(0);
-            if max >= MAX_ALPHABET as i64 {
-                let a = [&f, &l, &y]
-                    .into_iter()
-                    .find(|a| a.max() == max)
-                    .unwrap_or(&f);
-                bail!(
-                    "{}: label {max} exceeds the largest supported alphabet (0..{MAX_ALPHABET})",
-                    a.source
-                );
-            }
-            // max >= 0: the readers reject negative labels.
-            max as usize + 1
-        }
-    };
+    check_shapes(&f, &l, &y)?;
+    let k = classes(args.classes, [&f, &l, &y])?;
     let sym = |a: &LabelArray| {
         to_symbols(&a.values, k, &a.source).map_err(|e| match args.classes {
-            Some(_) => anyhow::anyhow!("{e} (--classes {k})"),
-            None => e.into(),
+            Some(_) => Error::input(format!("--classes {k}"), e.to_string()),
+            None => e,
         })
     };
     let (fs, ls, ys) = (sym(&f)?, sym(&l)?, sym(&y)?);
@@ -150,10 +118,11 @@ pub fn run(args: &MeasureArgs) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     if let Some(path) = &args.plot {
         if !f.is_2d || f.rows < 2 {
-            bail!(
-                "--plot {}: needs a curve, --f of shape T x n with T >= 2 (one row per checkpoint)",
-                path.display()
-            );
+            return Err(Error::input(
+                format!("--plot {}", path.display()),
+                "needs a curve, --f of shape T x n with T >= 2 (one row per checkpoint)",
+            )
+            .into());
         }
         let points: Vec<super::measure_plot::Point> = rows
             .iter()
@@ -172,6 +141,59 @@ pub fn run(args: &MeasureArgs) -> Result<()> {
     };
     println!("{out}");
     Ok(())
+}
+
+/// L and Y are 1-D, and F, L and Y have a label per test point each.
+fn check_shapes(f: &LabelArray, l: &LabelArray, y: &LabelArray) -> Result<(), Error> {
+    for a in [l, y] {
+        if a.is_2d {
+            return Err(Error::input(
+                &a.source,
+                "must be 1-D (n labels); only --f may be 2-D (T x n)",
+            ));
+        }
+    }
+    let n = y.cols;
+    for a in [f, l] {
+        if a.cols != n {
+            return Err(Error::input(
+                &a.source,
+                format!(
+                    "{} labels per row, but {} has {n}: the inputs must be aligned",
+                    a.cols, y.source
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The alphabet size: `--classes`, else the largest label plus one.
+fn classes(given: Option<usize>, inputs: [&LabelArray; 3]) -> Result<usize, Error> {
+    match given {
+        Some(k) if k == 0 || k > MAX_ALPHABET => Err(Error::input(
+            format!("--classes {k}"),
+            format!("must be in 1..={MAX_ALPHABET}"),
+        )),
+        Some(k) => Ok(k),
+        None => {
+            let max = inputs.iter().map(|a| a.max()).max().unwrap_or(0);
+            if max >= MAX_ALPHABET as i64 {
+                let a = inputs
+                    .into_iter()
+                    .find(|a| a.max() == max)
+                    .unwrap_or(inputs[0]);
+                return Err(Error::input(
+                    &a.source,
+                    format!(
+                        "label {max} exceeds the largest supported alphabet (0..{MAX_ALPHABET})"
+                    ),
+                ));
+            }
+            // max >= 0: the readers reject negative labels.
+            Ok(max as usize + 1)
+        }
+    }
 }
 
 fn row(t: &Table3, index: u64, args: &MeasureArgs, est: Estimator) -> Result<Row> {

@@ -1,10 +1,12 @@
 //! `sgdc simulate`: run the theory simulator (a sweep, or one point) and report theory against
 //! simulation, with claim C8.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
-use sgd_complexity::theory::{evaluate_c8, plot, run_sweep, C8Thresholds, ModelKind, SweepSpec};
-use sgd_complexity::Error;
+use sgd_complexity::run::atomic::write_atomic;
+use sgd_complexity::theory::{
+    evaluate_c8, plot, run_sweep, C8Result, C8Thresholds, ModelKind, SweepResult, SweepSpec,
+};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -60,21 +62,56 @@ pub struct SimulateArgs {
     pub quiet: bool,
 }
 
-/// Exit with status 2 on bad input (a parameter or file), else pass the error on.
-fn input_error(e: Error) -> anyhow::Error {
-    match e {
-        Error::InvalidParam { .. } | Error::BadFile { .. } | Error::Io { .. } => {
-            eprintln!("error: {e}");
-            std::process::exit(2);
+/// Run the command: the sweep as the arguments amend it, its outputs, the table (or JSON).
+pub fn run(args: SimulateArgs) -> Result<()> {
+    let (spec, single) = sweep_spec(&args)?;
+    let quiet = args.quiet;
+    let sweep = run_sweep(&spec, &mut |done, total| {
+        if !quiet {
+            eprint!("\rsimulate: {done}/{total} points");
+            if done == total {
+                eprintln!();
+            }
         }
-        other => other.into(),
+    })?;
+    let c8 = evaluate_c8(&sweep, &C8Thresholds::default());
+    let table = sweep.markdown();
+    if let Some(dir) = &args.out {
+        write_outputs(dir, &sweep, &c8, &table)?;
     }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let v = serde_json::json!({ "sweep": sweep, "c8": c8 });
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        return Ok(());
+    }
+    writeln!(out, "{table}")?;
+    if single {
+        writeln!(
+            out,
+            "seconds per simulation (sample, fit, test): {:?}",
+            sweep.runs.iter().map(|r| r.seconds).collect::<Vec<_>>()
+        )?;
+    } else {
+        print_c8(&mut out, &c8)?;
+        if !quiet {
+            let per_run: Vec<String> = sweep
+                .runs
+                .iter()
+                .map(|r| format!("{:.2}", r.seconds.iter().sum::<f64>()))
+                .collect();
+            eprintln!("seconds per simulation: {}", per_run.join(" "));
+        }
+    }
+    writeln!(out, "sweep wall-clock: {:.1} s", sweep.seconds)?;
+    Ok(())
 }
 
-/// Run the command.
-pub fn run(args: SimulateArgs) -> Result<()> {
+/// The sweep to run: the file's (or the built-in one), amended by the arguments, checked; and
+/// whether the arguments asked for a single point.
+fn sweep_spec(args: &SimulateArgs) -> Result<(SweepSpec, bool)> {
     let mut spec = match &args.sweep {
-        Some(p) => SweepSpec::load(p).map_err(input_error)?,
+        Some(p) => SweepSpec::load(p)?,
         None => SweepSpec::default_sweep()?,
     };
     if let Some(m) = args.model {
@@ -83,15 +120,9 @@ pub fn run(args: SimulateArgs) -> Result<()> {
             Model::Hypercube => ModelKind::Hypercube,
         };
     }
-    if let Some(s) = args.seed {
-        spec.seed = s;
-    }
-    if let Some(s) = args.seeds {
-        spec.seeds = s;
-    }
-    if let Some(m) = args.n_test {
-        spec.n_test = m;
-    }
+    spec.seed = args.seed.unwrap_or(spec.seed);
+    spec.seeds = args.seeds.unwrap_or(spec.seeds);
+    spec.n_test = args.n_test.unwrap_or(spec.n_test);
     let single =
         args.n.is_some() || args.dim.is_some() || args.signal_dim.is_some() || args.eta.is_some();
     if single {
@@ -106,84 +137,44 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     if args.gd {
         spec.gd_check_max_work = f64::INFINITY;
     }
-    spec.check().map_err(input_error)?;
+    spec.check()?;
+    Ok((spec, single))
+}
 
-    let quiet = args.quiet;
-    let sweep = run_sweep(&spec, &mut |done, total| {
-        if !quiet {
-            eprint!("\rsimulate: {done}/{total} points");
-            if done == total {
-                eprintln!();
-            }
-        }
-    })
-    .map_err(input_error)?;
-    let c8 = evaluate_c8(&sweep, &C8Thresholds::default());
-    let table = sweep.markdown();
-
-    if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("{}: cannot create", dir.display()))?;
-        write_atomic(&dir.join("table.md"), table.as_bytes())?;
-        write_atomic(
-            &dir.join("sweep.json"),
-            serde_json::to_string_pretty(&sweep)?.as_bytes(),
-        )?;
-        write_atomic(
-            &dir.join("c8.json"),
-            serde_json::to_string_pretty(&c8)?.as_bytes(),
-        )?;
-        let fig = dir.join("figure.svg");
-        write_atomic(&fig, plot::svg(&sweep, &fig)?.as_bytes())?;
-    }
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        let v = serde_json::json!({ "sweep": sweep, "c8": c8 });
-        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
-    } else {
-        writeln!(out, "{table}")?;
-        if !single {
-            writeln!(out, "C8: {}", if c8.pass { "PASS" } else { "FAIL" })?;
-            writeln!(
-                out,
-                "  retention mu/I(L;Y) = {:.3} at D/n = {:.0} (>= {}): {}",
-                c8.retention, c8.retention_at_d_over_n, c8.thresholds.retention, c8.retention_ok
-            )?;
-            writeln!(out, "  Pr[F!=L] falls with D/n: {}", c8.disagreement_falls)?;
-            writeln!(
-                out,
-                "  theory within the interval at {}/{} points: {}",
-                c8.theory_agree.0, c8.theory_agree.1, c8.theory_ok
-            )?;
-            writeln!(
-                out,
-                "  negative control (acc L, acc F, mu/I) = {:?}: {}",
-                c8.control, c8.control_ok
-            )?;
-        }
-        let per_run: Vec<String> = sweep
-            .runs
-            .iter()
-            .map(|r| format!("{:.2}", r.seconds.iter().sum::<f64>()))
-            .collect();
-        if single {
-            writeln!(
-                out,
-                "seconds per simulation (sample, fit, test): {:?}",
-                sweep.runs.iter().map(|r| r.seconds).collect::<Vec<_>>()
-            )?;
-        } else if !quiet {
-            eprintln!("seconds per simulation: {}", per_run.join(" "));
-        }
-        writeln!(out, "sweep wall-clock: {:.1} s", sweep.seconds)?;
-    }
+/// table.md, sweep.json, c8.json and figure.svg into `dir`, each written atomically.
+fn write_outputs(dir: &Path, sweep: &SweepResult, c8: &C8Result, table: &str) -> Result<()> {
+    write_atomic(&dir.join("table.md"), table.as_bytes())?;
+    write_atomic(
+        &dir.join("sweep.json"),
+        serde_json::to_string_pretty(sweep)?.as_bytes(),
+    )?;
+    write_atomic(
+        &dir.join("c8.json"),
+        serde_json::to_string_pretty(c8)?.as_bytes(),
+    )?;
+    let fig = dir.join("figure.svg");
+    write_atomic(&fig, plot::svg(sweep, &fig)?.as_bytes())?;
     Ok(())
 }
 
-/// Write `bytes` to `path` through a temporary file and a rename.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot rename", path.display()))?;
+/// Claim C8's verdict and its parts, one line each.
+fn print_c8(out: &mut impl Write, c8: &C8Result) -> Result<()> {
+    writeln!(out, "C8: {}", if c8.pass { "PASS" } else { "FAIL" })?;
+    writeln!(
+        out,
+        "  retention mu/I(L;Y) = {:.3} at D/n = {:.0} (>= {}): {}",
+        c8.retention, c8.retention_at_d_over_n, c8.thresholds.retention, c8.retention_ok
+    )?;
+    writeln!(out, "  Pr[F!=L] falls with D/n: {}", c8.disagreement_falls)?;
+    writeln!(
+        out,
+        "  theory within the interval at {}/{} points: {}",
+        c8.theory_agree.0, c8.theory_agree.1, c8.theory_ok
+    )?;
+    writeln!(
+        out,
+        "  negative control (acc L, acc F, mu/I) = {:?}: {}",
+        c8.control, c8.control_ok
+    )?;
     Ok(())
 }

@@ -33,9 +33,10 @@ pub struct TrainArgs {
     pub quiet: bool,
 }
 
-/// Run `sgdc train`. Library errors (bad config, missing data, unusable device, divergence)
-/// reach `main` as [`Error`]s, which exits with status 2; every file of the run folder is written
-/// atomically, so none is left half-written.
+/// Run `sgdc train`. Library errors reach `main` as [`Error`]s, which picks the exit status by
+/// [`Error::blame`] (2 for a bad config, missing data or an unusable device; 1 for divergence, a
+/// libtorch error or a failed write); every file of the run folder is written atomically, so
+/// none is left half-written.
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     Ok(train(&args)?)
 }

@@ -3,7 +3,6 @@
 use anyhow::{Context, Result};
 use clap::Args;
 use sgd_complexity::theory::trajectory::{compare, plot, run, NetworkRun, TrajectoryConfig};
-use sgd_complexity::Error;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -41,21 +40,10 @@ pub struct TrajectoryArgs {
     pub network: Option<PathBuf>,
 }
 
-/// Exit with status 2 on bad input (a parameter or file), else pass the error on.
-fn input_error(e: Error) -> anyhow::Error {
-    match e {
-        Error::InvalidParam { .. } | Error::BadFile { .. } | Error::Io { .. } => {
-            eprintln!("error: {e}");
-            std::process::exit(2);
-        }
-        other => other.into(),
-    }
-}
-
 /// Run the command.
 pub fn run_cmd(args: TrajectoryArgs) -> Result<()> {
     let mut cfg = match &args.config {
-        Some(p) => TrajectoryConfig::load(p).map_err(input_error)?,
+        Some(p) => TrajectoryConfig::load(p)?,
         None => TrajectoryConfig::default_config()?,
     };
     if let Some(s) = args.seed {
@@ -73,10 +61,10 @@ pub fn run_cmd(args: TrajectoryArgs) -> Result<()> {
     if let Some(r) = args.noise {
         cfg.model.noise = r;
     }
-    cfg.check().map_err(input_error)?;
+    cfg.check()?;
     if let Some(dir) = &args.network {
-        let net = NetworkRun::load(dir).map_err(input_error)?;
-        let cmp = compare(&net, &cfg).map_err(input_error)?;
+        let net = NetworkRun::load(dir)?;
+        let cmp = compare(&net, &cfg)?;
         let table = cmp.markdown();
         if let Some(out) = &args.out {
             std::fs::create_dir_all(out)
@@ -99,7 +87,7 @@ pub fn run_cmd(args: TrajectoryArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let result = run(Some(&cfg)).map_err(input_error)?;
+    let result = run(Some(&cfg))?;
     let table = result.markdown();
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir)

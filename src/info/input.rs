@@ -181,71 +181,22 @@ fn read_delimited(path: &Path, column: &str, delimiter: u8, spec: &str) -> Resul
 
 fn read_npy(path: &Path, spec: &str) -> Result<LabelArray> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    crate::run::npy::check_header(&bytes, path)?;
     let npy = NpyFile::new(&bytes[..])
         .map_err(|e| bad(path, format!("not a readable .npy file: {e}")))?;
-    let shape: Vec<usize> = npy.shape().iter().map(|&d| d as usize).collect();
-    let order = npy.order();
-    let dtype = npy.dtype();
-    let npyz::DType::Plain(ts) = &dtype else {
-        return Err(bad(
-            path,
-            format!("dtype {} is not an integer type", dtype.descr()),
-        ));
-    };
-    let (rows, cols, is_2d) = match shape.as_slice() {
-        [n] => (1, *n, false),
-        [t, n] => (*t, *n, true),
-        s => {
-            return Err(bad(
-                path,
-                format!(
-                    "array has {} dimensions (shape {s:?}); expected 1 (n) or 2 (T x n)",
-                    s.len()
-                ),
-            ))
-        }
-    };
-    if rows * cols == 0 {
+    let (rows, cols, is_2d) = npy_shape(path, npy.shape())?;
+    let len = rows
+        .checked_mul(cols)
+        .ok_or_else(|| bad(path, format!("shape {:?} is too large", npy.shape())))?;
+    if len == 0 {
         return Err(Error::Empty(spec.into()));
     }
-    let truncated =
-        |e: std::io::Error| bad(path, format!("truncated or unreadable .npy data: {e}"));
-    let mut values: Vec<i64> = match (ts.type_char(), ts.size_field()) {
-        (TypeChar::Bool, 1) => npy
-            .into_vec::<bool>()
-            .map_err(truncated)?
-            .into_iter()
-            .map(i64::from)
-            .collect(),
-        (TypeChar::Int, 1) => widen(npy.into_vec::<i8>().map_err(truncated)?),
-        (TypeChar::Int, 2) => widen(npy.into_vec::<i16>().map_err(truncated)?),
-        (TypeChar::Int, 4) => widen(npy.into_vec::<i32>().map_err(truncated)?),
-        (TypeChar::Int, 8) => npy.into_vec::<i64>().map_err(truncated)?,
-        (TypeChar::Uint, 1) => widen(npy.into_vec::<u8>().map_err(truncated)?),
-        (TypeChar::Uint, 2) => widen(npy.into_vec::<u16>().map_err(truncated)?),
-        (TypeChar::Uint, 4) => widen(npy.into_vec::<u32>().map_err(truncated)?),
-        (TypeChar::Uint, 8) => npy
-            .into_vec::<u64>()
-            .map_err(truncated)?
-            .into_iter()
-            // Larger than any alphabet: mapped to i64::MAX, rejected later by the alphabet check.
-            .map(|v| i64::try_from(v).unwrap_or(i64::MAX))
-            .collect(),
-        _ => {
-            return Err(bad(
-                path,
-                format!("dtype {} is not an integer type", dtype.descr()),
-            ))
-        }
-    };
-    if values.len() != rows * cols {
+    let order = npy.order();
+    let mut values = npy_values(path, npy, len, bytes.len())?;
+    if values.len() != len {
         return Err(bad(
             path,
-            format!(
-                "truncated .npy data: {} of {} values",
-                values.len(),
-                rows * cols
-            ),
+            format!("truncated .npy data: {} of {len} values", values.len()),
         ));
     }
     if let Some((i, v)) = values.iter().enumerate().find(|(_, &v)| v < 0) {
@@ -266,6 +217,70 @@ fn read_npy(path: &Path, spec: &str) -> Result<LabelArray> {
         cols,
         is_2d,
         values,
+    })
+}
+
+/// `(rows, cols, is_2d)` of a 1-D (n) or 2-D (T x n) array.
+fn npy_shape(path: &Path, shape: &[u64]) -> Result<(usize, usize, bool)> {
+    let size =
+        |d: u64| usize::try_from(d).map_err(|_| bad(path, format!("dimension {d} is too large")));
+    match shape {
+        [n] => Ok((1, size(*n)?, false)),
+        [t, n] => Ok((size(*t)?, size(*n)?, true)),
+        s => Err(bad(
+            path,
+            format!(
+                "array has {} dimensions (shape {s:?}); expected 1 (n) or 2 (T x n)",
+                s.len()
+            ),
+        )),
+    }
+}
+
+/// The `len` values of an integer (or bool) array, widened to `i64`. A declared length the
+/// file's `file_len` bytes cannot hold is an error before anything is allocated for it.
+fn npy_values(path: &Path, npy: NpyFile<&[u8]>, len: usize, file_len: usize) -> Result<Vec<i64>> {
+    let dtype = npy.dtype();
+    let not_integer = || {
+        bad(
+            path,
+            format!("dtype {} is not an integer type", dtype.descr()),
+        )
+    };
+    let npyz::DType::Plain(ts) = &dtype else {
+        return Err(not_integer());
+    };
+    let item = ts.size_field().max(1) as usize;
+    if len.checked_mul(item).is_none_or(|b| b > file_len) {
+        return Err(bad(
+            path,
+            format!("truncated .npy data: {len} values of {item} bytes declared, the file has {file_len} bytes"),
+        ));
+    }
+    let truncated =
+        |e: std::io::Error| bad(path, format!("truncated or unreadable .npy data: {e}"));
+    Ok(match (ts.type_char(), ts.size_field()) {
+        (TypeChar::Bool, 1) => npy
+            .into_vec::<bool>()
+            .map_err(truncated)?
+            .into_iter()
+            .map(i64::from)
+            .collect(),
+        (TypeChar::Int, 1) => widen(npy.into_vec::<i8>().map_err(truncated)?),
+        (TypeChar::Int, 2) => widen(npy.into_vec::<i16>().map_err(truncated)?),
+        (TypeChar::Int, 4) => widen(npy.into_vec::<i32>().map_err(truncated)?),
+        (TypeChar::Int, 8) => npy.into_vec::<i64>().map_err(truncated)?,
+        (TypeChar::Uint, 1) => widen(npy.into_vec::<u8>().map_err(truncated)?),
+        (TypeChar::Uint, 2) => widen(npy.into_vec::<u16>().map_err(truncated)?),
+        (TypeChar::Uint, 4) => widen(npy.into_vec::<u32>().map_err(truncated)?),
+        (TypeChar::Uint, 8) => npy
+            .into_vec::<u64>()
+            .map_err(truncated)?
+            .into_iter()
+            // Larger than any alphabet: mapped to i64::MAX, rejected later by the alphabet check.
+            .map(|v| i64::try_from(v).unwrap_or(i64::MAX))
+            .collect(),
+        _ => return Err(not_integer()),
     })
 }
 

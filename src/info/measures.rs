@@ -1,4 +1,7 @@
-//! Entropies, mutual informations and the co-information mu from a [`Table3`].
+//! Entropies, mutual informations and the co-information mu from a [`Table3`] of counts, or from
+//! a joint law known in closed form (the theory's predictions): the project's one entropy code.
+//! [`Entropies`] holds the seven entropies of (F, L, Y) and its marginals; [`Measures`] forms every
+//! information from them in one place.
 
 use super::table::Table3;
 use serde::{Deserialize, Serialize};
@@ -57,6 +60,99 @@ pub fn entropy_nats(counts: &[u64], n: u64, est: Estimator) -> f64 {
     h
 }
 
+/// Plug-in entropy (in nats) of a probability vector (zero cells skipped): the population
+/// counterpart of [`entropy_nats`], for joint laws known in closed form.
+pub fn entropy_of_law_nats(p: &[f64]) -> f64 {
+    p.iter().filter(|&&q| q > 0.0).map(|&q| -q * q.ln()).sum()
+}
+
+/// The entropies (in nats) of (F, L, Y), of its pairs and of each variable: everything the
+/// measures are made of.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Entropies {
+    /// H(F).
+    pub f: f64,
+    /// H(L).
+    pub l: f64,
+    /// H(Y).
+    pub y: f64,
+    /// H(F, L).
+    pub fl: f64,
+    /// H(F, Y).
+    pub fy: f64,
+    /// H(L, Y).
+    pub ly: f64,
+    /// H(F, L, Y).
+    pub fly: f64,
+}
+
+/// The marginals of a joint `(F, L, Y)` table, in the order the fields of [`Entropies`] list.
+const MARGINALS: [[bool; 3]; 6] = [
+    [true, false, false],
+    [false, true, false],
+    [false, false, true],
+    [true, true, false],
+    [true, false, true],
+    [false, true, true],
+];
+
+impl Entropies {
+    /// From a table of counts, with the chosen estimator.
+    pub fn of_table(t: &Table3, est: Estimator) -> Self {
+        let n = t.n();
+        let h = MARGINALS.map(|keep| entropy_nats(&t.marginal(keep), n, est));
+        Self::from_marginals(h, entropy_nats(t.counts(), n, est))
+    }
+
+    /// From the joint law of binary (F, L, Y): probabilities with cell `(f, l, y)` at
+    /// `f * 4 + l * 2 + y` (the layout of a [`Table3`] over `[2, 2, 2]`), plug-in.
+    pub fn of_binary_law(joint: &[f64; 8]) -> Self {
+        let h = MARGINALS.map(|keep| entropy_of_law_nats(&marginal(joint, [2, 2, 2], keep)));
+        Self::from_marginals(h, entropy_of_law_nats(joint))
+    }
+
+    fn from_marginals([f, l, y, fl, fy, ly]: [f64; 6], fly: f64) -> Self {
+        Entropies {
+            f,
+            l,
+            y,
+            fl,
+            fy,
+            ly,
+            fly,
+        }
+    }
+}
+
+/// The marginal of `cells` (a joint table over `sizes`, layout of [`Table3`]) over the variables
+/// `keep` selects, summed in cell order.
+pub(crate) fn marginal<T>(cells: &[T], sizes: [usize; 3], keep: [bool; 3]) -> Vec<T>
+where
+    T: Copy + Default + PartialEq + std::ops::AddAssign,
+{
+    let [kf, kl, ky] = sizes;
+    let out_len: usize = (0..3).filter(|&i| keep[i]).map(|i| sizes[i]).product();
+    let mut out = vec![T::default(); out_len];
+    for f in 0..kf {
+        for l in 0..kl {
+            for y in 0..ky {
+                let c = cells[(f * kl + l) * ky + y];
+                if c == T::default() {
+                    continue;
+                }
+                let mut idx = 0;
+                for (i, v) in [f, l, y].into_iter().enumerate() {
+                    if keep[i] {
+                        idx = idx * sizes[i] + v;
+                    }
+                }
+                out[idx] += c;
+            }
+        }
+    }
+    out
+}
+
 /// All pairwise and conditional informations of (F, L, Y) and the co-information mu.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Measures {
@@ -87,19 +183,20 @@ pub struct Measures {
 impl Measures {
     /// Compute every measure of the table in the given estimator and unit.
     pub fn from_table(t: &Table3, est: Estimator, unit: Unit) -> Self {
-        let n = t.n();
-        let h = |keep: [bool; 3]| entropy_nats(&t.marginal(keep), n, est);
-        let (hf, hl, hy) = (
-            h([true, false, false]),
-            h([false, true, false]),
-            h([false, false, true]),
-        );
-        let (hfl, hfy, hly) = (
-            h([true, true, false]),
-            h([true, false, true]),
-            h([false, true, true]),
-        );
-        let hfly = entropy_nats(t.counts(), n, est);
+        Self::from_entropies(t.n(), &Entropies::of_table(t, est), unit)
+    }
+
+    /// Every measure of the joint law of binary (F, L, Y) (see [`Entropies::of_binary_law`]),
+    /// in `unit`; `n` is 0.
+    pub fn of_binary_law(joint: &[f64; 8], unit: Unit) -> Self {
+        Self::from_entropies(0, &Entropies::of_binary_law(joint), unit)
+    }
+
+    /// Every measure from the seven entropies `h` (nats) of `n` observations, in `unit`.
+    pub fn from_entropies(n: u64, h: &Entropies, unit: Unit) -> Self {
+        let (hf, hl, hy) = (h.f, h.l, h.y);
+        let (hfl, hfy, hly) = (h.fl, h.fy, h.ly);
+        let hfly = h.fly;
         let s = unit.scale();
         let i_fy = hf + hy - hfy;
         let i_ly = hl + hy - hly;

@@ -18,9 +18,9 @@ mod uncertainty;
 
 pub use binary::{binary_cells, binary_cells_with, read_floor, BinaryKernel};
 pub use curve::{curve, curve_tables};
-pub use measures::{entropy_nats, Estimator, Measures, Unit};
+pub use measures::{entropy_nats, entropy_of_law_nats, Entropies, Estimator, Measures, Unit};
 pub use table::{infer_alphabet, to_symbols, Label, Table3, MAX_ALPHABET};
 pub use uncertainty::{
-    bootstrap_ci, permutation_null, resample_table, shuffle_y_table, BootstrapCi, Interval,
-    NullSummary,
+    bootstrap, bootstrap_ci, percentile_interval, permutation_null, quantile, resample_table,
+    shuffle_y_table, BootstrapCi, Interval, NullSummary,
 };

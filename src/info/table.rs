@@ -159,28 +159,7 @@ impl Table3 {
     /// Marginal counts over the variables whose flag is set in `keep` (F, L, Y), as a flat vector
     /// in row-major order of the kept variables.
     pub fn marginal(&self, keep: [bool; 3]) -> Vec<u64> {
-        let [kf, kl, ky] = self.sizes;
-        let dims = [kf, kl, ky];
-        let out_len: usize = (0..3).filter(|&i| keep[i]).map(|i| dims[i]).product();
-        let mut out = vec![0u64; out_len];
-        for f in 0..kf {
-            for l in 0..kl {
-                for y in 0..ky {
-                    let c = self.counts[(f * kl + l) * ky + y];
-                    if c == 0 {
-                        continue;
-                    }
-                    let mut idx = 0;
-                    for (i, v) in [f, l, y].into_iter().enumerate() {
-                        if keep[i] {
-                            idx = idx * dims[i] + v;
-                        }
-                    }
-                    out[idx] += c;
-                }
-            }
-        }
-        out
+        super::measures::marginal(&self.counts, self.sizes, keep)
     }
 }
 

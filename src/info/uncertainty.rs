@@ -1,6 +1,12 @@
 //! Uncertainty of the measures: a bootstrap confidence interval over test points and a
 //! permutation null for mu.
 //!
+//! This is the project's one bootstrap: [`bootstrap`] draws the replicates of any statistic of a
+//! table, [`percentile_interval`] turns them into an interval with the one percentile rule
+//! (linear interpolation between order statistics, [`quantile`]). `sgdc measure --bootstrap`, the
+//! C4 gap interval ([`crate::curves::bootstrap_gap`]) and the theory simulator's intervals all
+//! go through them.
+//!
 //! Both resample the joint table rather than the label vectors, which gives exactly the same
 //! distribution at a cost independent of n:
 //!
@@ -126,6 +132,37 @@ pub fn shuffle_y_table<R: Rng + ?Sized>(t: &Table3, rng: &mut R) -> Result<Table
     Table3::from_counts(t.sizes, out)
 }
 
+/// `b` bootstrap replicates of `stat`: each applied to one [`resample_table`] draw of `t` (its
+/// n test points resampled with replacement), all drawn from `rng` in turn.
+pub fn bootstrap<T, R: Rng + ?Sized>(
+    t: &Table3,
+    b: usize,
+    rng: &mut R,
+    mut stat: impl FnMut(&Table3) -> T,
+) -> Result<Vec<T>> {
+    check_replicates(b, "bootstrap replicates")?;
+    (0..b)
+        .map(|_| resample_table(t, rng).map(|r| stat(&r)))
+        .collect()
+}
+
+/// The percentile interval at `level` (e.g. 0.95) of bootstrap replicates `v` (sorted in place):
+/// the [`quantile`]s at `(1 - level) / 2` and `(1 + level) / 2`. `NaN` ends for no replicates.
+pub fn percentile_interval(v: &mut [f64], level: f64) -> Interval {
+    if v.is_empty() {
+        return Interval {
+            lo: f64::NAN,
+            hi: f64::NAN,
+        };
+    }
+    v.sort_by(f64::total_cmp);
+    let a = (1.0 - level) / 2.0;
+    Interval {
+        lo: quantile(v, a),
+        hi: quantile(v, 1.0 - a),
+    }
+}
+
 /// Percentile bootstrap CI at `level` (e.g. 0.95) from `b` replicates, seeded from `seed` with
 /// sub-stream `index`.
 pub fn bootstrap_ci(
@@ -137,7 +174,6 @@ pub fn bootstrap_ci(
     est: Estimator,
     unit: Unit,
 ) -> Result<BootstrapCi> {
-    check_replicates(b, "bootstrap replicates")?;
     if !(level > 0.0 && level < 1.0) {
         return Err(Error::param(
             "confidence level",
@@ -146,22 +182,10 @@ pub fn bootstrap_ci(
         ));
     }
     let mut rng = stream(seed, Stream::Bootstrap, index);
-    let mut reps = Vec::with_capacity(b);
-    for _ in 0..b {
-        reps.push(Measures::from_table(
-            &resample_table(t, &mut rng)?,
-            est,
-            unit,
-        ));
-    }
+    let reps = bootstrap(t, b, &mut rng, |r| Measures::from_table(r, est, unit))?;
     let q = |get: fn(&Measures) -> f64| {
         let mut v: Vec<f64> = reps.iter().map(get).collect();
-        v.sort_by(f64::total_cmp);
-        let a = (1.0 - level) / 2.0;
-        Interval {
-            lo: quantile(&v, a),
-            hi: quantile(&v, 1.0 - a),
-        }
+        percentile_interval(&mut v, level)
     };
     Ok(BootstrapCi {
         level,
@@ -210,8 +234,9 @@ pub fn permutation_null(
     })
 }
 
-/// Linear-interpolation quantile of sorted, non-empty `v`.
-fn quantile(v: &[f64], q: f64) -> f64 {
+/// The `q`-quantile of sorted, non-empty `v`, interpolating linearly between order statistics
+/// (the project's one percentile rule).
+pub fn quantile(v: &[f64], q: f64) -> f64 {
     let pos = q * (v.len() - 1) as f64;
     let lo = pos.floor() as usize;
     let hi = pos.ceil() as usize;

@@ -19,8 +19,8 @@ pub use torchscript::{ScriptInit, ScriptNet};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use tch::nn::{self, Module, ModuleT};
-use tch::Tensor;
+use tch::nn;
+use tch::{TchError, Tensor};
 
 /// Which network to train. In TOML: `[model] kind = "mlp"`, `depth = 2`, `width = 100`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -251,18 +251,46 @@ impl Net {
         }
     }
 
-    /// Logits for a batch `xs`, in training or evaluation mode; the error of a TorchScript
-    /// module that fails is returned (the built-in networks cannot fail on a checked shape).
-    pub fn f_forward(&self, xs: &Tensor, train: bool) -> Result<Tensor> {
-        match self {
-            Net::Script(s) => s.forward(xs, train),
-            _ => Ok(self.forward_t(xs, train)),
+    /// Logits for a batch `xs` of shape `[batch, input...]` (`train`: batch normalisation uses
+    /// and updates batch statistics). Every libtorch call is the fallible one: an error (a shape
+    /// mismatch, CUDA out of memory) is an [`Error::Torch`], never an abort.
+    /// A TorchScript module's own error is returned as it is.
+    pub fn logits(&self, xs: &Tensor, train: bool) -> Result<Tensor> {
+        if let Net::Script(s) = self {
+            return s.forward(xs, train);
         }
+        self.forward(xs, train)
+            .map_err(|e| torch_err("forward pass", e))
     }
 
-    /// Logits for a batch `xs` of shape `[batch, input...]`.
-    pub fn logits(&self, xs: &Tensor, train: bool) -> Tensor {
-        self.forward_t(xs, train)
+    fn forward(&self, xs: &Tensor, train: bool) -> std::result::Result<Tensor, TchError> {
+        match self {
+            Net::Mlp { hidden, out } => {
+                let mut h = xs.f_flatten(1, -1)?;
+                for l in hidden {
+                    h = f_linear(l, &h)?.f_relu()?;
+                }
+                f_linear(out, &h)
+            }
+            Net::Cnn { convs, fc, out } => {
+                let mut h = xs.shallow_clone();
+                for (i, c) in convs.iter().enumerate() {
+                    h = f_conv(c, &h, 1, 0)?;
+                    // Pooling before the ReLU computes relu-then-pool exactly (ReLU is monotone,
+                    // so it commutes with max; gradients agree too) on a quarter of the values.
+                    if i < 2 {
+                        h = h.f_max_pool2d([2, 2], [2, 2], [0, 0], [1, 1], false)?;
+                    }
+                    h = h.f_relu()?;
+                }
+                let h = f_linear(fc, &h.f_flatten(1, -1)?)?.f_relu()?;
+                f_linear(out, &h)
+            }
+            Net::Resnet(r) => r.forward(xs, train),
+            Net::Script(_) => Err(TchError::Torch(
+                "a TorchScript module runs through Net::logits".into(),
+            )),
+        }
     }
 
     /// Names of the (producer, consumer) layer pairs joined by a ReLU, whose hidden units can be
@@ -302,37 +330,48 @@ fn image_shape(input: &[usize], model: &str) -> Result<(usize, usize, usize)> {
     }
 }
 
-impl ModuleT for Net {
-    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        match self {
-            Net::Mlp { hidden, out } => {
-                let mut h = xs.flatten(1, -1);
-                for l in hidden {
-                    h = l.forward(&h).relu();
-                }
-                out.forward(&h)
-            }
-            Net::Cnn { convs, fc, out } => {
-                let mut h = xs.shallow_clone();
-                for (i, c) in convs.iter().enumerate() {
-                    h = c.forward(&h);
-                    // Pooling before the ReLU computes relu-then-pool exactly (ReLU is monotone,
-                    // so it commutes with max; gradients agree too) on a quarter of the values.
-                    if i < 2 {
-                        h = h.max_pool2d_default(2);
-                    }
-                    h = h.relu();
-                }
-                out.forward(&fc.forward(&h.flatten(1, -1)).relu())
-            }
-            Net::Resnet(r) => r.forward_t(xs, train),
-            // `ModuleT` cannot return an error: the trainer calls `Net::f_forward` instead.
-            Net::Script(s) => match s.forward(xs, train) {
-                Ok(t) => t,
-                Err(e) => panic!("{e}"),
-            },
-        }
-    }
+/// `xs W^T + b`, as `nn::Linear`'s forward, fallibly.
+fn f_linear(l: &nn::Linear, xs: &Tensor) -> std::result::Result<Tensor, TchError> {
+    xs.f_linear(&l.ws, l.bs.as_ref())
+}
+
+/// A 2-D convolution with zero padding, as `nn::Conv2D`'s forward (dilation 1, one group),
+/// fallibly; tch keeps the layer's stride and padding private, so the caller passes them.
+fn f_conv(
+    c: &nn::Conv2D,
+    xs: &Tensor,
+    stride: i64,
+    padding: i64,
+) -> std::result::Result<Tensor, TchError> {
+    xs.f_conv2d(
+        &c.ws,
+        c.bs.as_ref(),
+        [stride, stride],
+        [padding, padding],
+        [1, 1],
+        1,
+    )
+}
+
+/// Batch normalisation as `nn::BatchNorm`'s forward with the default configuration (the one the
+/// ResNet builds with), fallibly.
+fn f_batch_norm(
+    bn: &nn::BatchNorm,
+    xs: &Tensor,
+    train: bool,
+) -> std::result::Result<Tensor, TchError> {
+    let c = nn::BatchNormConfig::default();
+    Tensor::f_batch_norm(
+        xs,
+        bn.ws.as_ref(),
+        bn.bs.as_ref(),
+        Some(&bn.running_mean),
+        Some(&bn.running_var),
+        train,
+        c.momentum,
+        c.eps,
+        c.cudnn_enabled,
+    )
 }
 
 /// Check that a tensor operation succeeded, naming what was being done.
@@ -343,6 +382,7 @@ pub(crate) fn check_torch<T>(context: &str, r: std::result::Result<T, tch::TchEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tch::nn::Module;
     use tch::{Device, Kind};
 
     /// The CNN pools before its ReLU; the paper's order (ReLU, then pool) must give the same bits,
@@ -374,10 +414,37 @@ mod tests {
             let vars: Vec<Tensor> = vs.trainable_variables();
             Tensor::run_backward(&[logits.sum(Kind::Float)], &vars, false, false)
         };
-        let (a, b) = (net.forward_t(&xs, true), reference(&xs));
+        let (a, b) = (net.logits(&xs, true).expect("forward"), reference(&xs));
         assert!(a.equal(&b), "logits differ");
         for (ga, gb) in grads(a).iter().zip(grads(b).iter()) {
             assert!(ga.equal(gb), "gradients differ");
+        }
+    }
+
+    /// A libtorch error in the forward pass (here a shape mismatch, on a GPU also out of
+    /// memory) is an `Error::Torch`, not an abort.
+    #[test]
+    fn forward_pass_errors_are_errors() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        for spec in [
+            ModelSpec::Mlp { depth: 1, width: 4 },
+            ModelSpec::Cnn {
+                channels: 2,
+                hidden: 4,
+            },
+            ModelSpec::Resnet20 { width: 2 },
+        ] {
+            let shape = if matches!(spec, ModelSpec::Mlp { .. }) {
+                vec![4]
+            } else {
+                vec![1, 28, 28]
+            };
+            let net = Net::build(&vs.root(), &spec, &shape, 2).expect("build");
+            let wrong = Tensor::zeros([3, 5], (Kind::Float, Device::Cpu));
+            match net.logits(&wrong, false) {
+                Err(Error::Torch(msg)) => assert!(msg.contains("forward pass"), "{msg}"),
+                other => panic!("{}: {other:?}", spec.describe()),
+            }
         }
     }
 }

@@ -3,8 +3,9 @@
 //! block of stages 2 and 3 halving the resolution with a 1x1 strided projection shortcut, then
 //! BN-ReLU, global average pooling and the output layer.
 
-use tch::nn::{self, Module, ModuleT};
-use tch::Tensor;
+use super::{f_batch_norm, f_conv, f_linear};
+use tch::nn;
+use tch::{TchError, Tensor};
 
 fn conv(vs: nn::Path, i: usize, o: usize, k: i64, stride: i64) -> nn::Conv2D {
     let cfg = nn::ConvConfig {
@@ -24,6 +25,7 @@ pub struct Block {
     bn2: nn::BatchNorm,
     conv2: nn::Conv2D,
     short: Option<nn::Conv2D>,
+    stride: i64,
 }
 
 impl Block {
@@ -35,20 +37,19 @@ impl Block {
             bn2: nn::batch_norm2d(&vs / "bn2", o as i64, Default::default()),
             conv2: conv(&vs / "conv2", o, o, 3, 1),
             short,
+            stride,
         }
     }
-}
 
-impl ModuleT for Block {
-    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        let pre = self.bn1.forward_t(xs, train).relu();
+    fn forward(&self, xs: &Tensor, train: bool) -> Result<Tensor, TchError> {
+        let pre = f_batch_norm(&self.bn1, xs, train)?.f_relu()?;
         let shortcut = match &self.short {
-            Some(s) => s.forward(&pre),
+            Some(s) => f_conv(s, &pre, self.stride, 0)?,
             None => xs.shallow_clone(),
         };
-        let h = self.conv1.forward(&pre);
-        let h = self.conv2.forward(&self.bn2.forward_t(&h, train).relu());
-        h + shortcut
+        let h = f_conv(&self.conv1, &pre, self.stride, 1)?;
+        let h = f_batch_norm(&self.bn2, &h, train)?.f_relu()?;
+        f_conv(&self.conv2, &h, 1, 1)?.f_add(&shortcut)
     }
 }
 
@@ -84,14 +85,56 @@ impl PreActResNet {
     }
 }
 
-impl ModuleT for PreActResNet {
-    fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        let mut h = self.stem.forward(xs);
+impl PreActResNet {
+    /// Logits for a batch `xs` (`train`: batch statistics), every libtorch call fallible.
+    pub(super) fn forward(&self, xs: &Tensor, train: bool) -> Result<Tensor, TchError> {
+        let mut h = f_conv(&self.stem, xs, 1, 1)?;
         for b in &self.blocks {
-            h = b.forward_t(&h, train);
+            h = b.forward(&h, train)?;
         }
-        let h = self.bn.forward_t(&h, train).relu();
+        let h = f_batch_norm(&self.bn, &h, train)?.f_relu()?;
+        let h = h.f_adaptive_avg_pool2d([1, 1])?.f_flatten(1, -1)?;
+        f_linear(&self.out, &h)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::nn::{Module, ModuleT};
+    use tch::{Device, Kind};
+
+    /// The forward pass through tch's own layers, as it was written before every call became
+    /// fallible.
+    fn reference(net: &PreActResNet, xs: &Tensor, train: bool) -> Tensor {
+        let mut h = net.stem.forward(xs);
+        for b in &net.blocks {
+            let pre = b.bn1.forward_t(&h, train).relu();
+            let shortcut = match &b.short {
+                Some(s) => s.forward(&pre),
+                None => h.shallow_clone(),
+            };
+            let g = b.conv1.forward(&pre);
+            let g = b.conv2.forward(&b.bn2.forward_t(&g, train).relu());
+            h = g + shortcut;
+        }
+        let h = net.bn.forward_t(&h, train).relu();
         let h = h.adaptive_avg_pool2d([1, 1]).flatten(1, -1);
-        self.out.forward(&h)
+        net.out.forward(&h)
+    }
+
+    /// The fallible forward pass gives the same bits as tch's layers, in training mode (batch
+    /// statistics, running averages updated) and in evaluation mode.
+    #[test]
+    fn fallible_forward_matches_the_layers() {
+        tch::manual_seed(5);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let net = PreActResNet::new(&vs.root(), 3, 4, 2);
+        let xs = Tensor::randn([8, 3, 16, 16], (Kind::Float, Device::Cpu));
+        for train in [true, false] {
+            let a = net.forward(&xs, train).expect("forward");
+            let b = reference(&net, &xs, train);
+            assert!(a.equal(&b), "train = {train}: logits differ");
+        }
     }
 }

@@ -2,17 +2,20 @@
 
 use crate::curves::Curves;
 use crate::error::{Error, Result};
+use crate::run::atomic::write_atomic_with;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 
 const SIZE: (u32, u32) = (900, 560);
 
+/// A figure that could not be drawn or written: a failure of writing the report (the run's,
+/// not the user's).
 fn plot_err(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::BadFile {
-        path: path.to_path_buf(),
-        reason: format!("cannot draw figure: {e}"),
-    }
+    Error::write(
+        path,
+        std::io::Error::other(format!("cannot draw figure: {e}")),
+    )
 }
 
 /// One curve over seeds: the x values and, per x, the (min, mean, max) over the seeds that
@@ -197,20 +200,20 @@ pub fn write_curve_figure_with_x(
 ) -> Result<[PathBuf; 2]> {
     let (svg, png) = (with_suffix(base, "svg"), with_suffix(base, "png"));
     if let Some(dir) = base.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     }
-    draw(
-        SVGBackend::new(&svg, SIZE).into_drawing_area(),
-        fig,
-        x_label,
-    )
-    .map_err(|e| plot_err(&svg, e))?;
-    draw(
-        BitMapBackend::new(&png, SIZE).into_drawing_area(),
-        fig,
-        x_label,
-    )
-    .map_err(|e| plot_err(&png, e))?;
+    write_atomic_with(&svg, |tmp| {
+        draw(SVGBackend::new(tmp, SIZE).into_drawing_area(), fig, x_label)
+            .map_err(|e| plot_err(&svg, e))
+    })?;
+    write_atomic_with(&png, |tmp| {
+        draw(
+            BitMapBackend::new(tmp, SIZE).into_drawing_area(),
+            fig,
+            x_label,
+        )
+        .map_err(|e| plot_err(&png, e))
+    })?;
     Ok([svg, png])
 }
 
@@ -260,23 +263,23 @@ fn draw_grid<DB: DrawingBackend>(
 pub fn write_snapshot_grid(base: &Path, title: &str, snaps: &[Snapshot]) -> Result<[PathBuf; 2]> {
     let (svg, png) = (with_suffix(base, "svg"), with_suffix(base, "png"));
     if let Some(dir) = base.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     }
     let cols = snaps.len().clamp(1, 4) as u32;
     let rows = snaps.len().div_ceil(4).max(1) as u32;
     let size = (260 * cols, 260 * rows + 40);
-    draw_grid(
-        SVGBackend::new(&svg, size).into_drawing_area(),
-        title,
-        snaps,
-    )
-    .map_err(|e| plot_err(&svg, e))?;
-    draw_grid(
-        BitMapBackend::new(&png, size).into_drawing_area(),
-        title,
-        snaps,
-    )
-    .map_err(|e| plot_err(&png, e))?;
+    write_atomic_with(&svg, |tmp| {
+        draw_grid(SVGBackend::new(tmp, size).into_drawing_area(), title, snaps)
+            .map_err(|e| plot_err(&svg, e))
+    })?;
+    write_atomic_with(&png, |tmp| {
+        draw_grid(
+            BitMapBackend::new(tmp, size).into_drawing_area(),
+            title,
+            snaps,
+        )
+        .map_err(|e| plot_err(&png, e))
+    })?;
     Ok([svg, png])
 }
 

@@ -82,10 +82,26 @@ impl RunRecord {
         self.checkpoints.is_empty()
     }
 
-    /// Test predictions of checkpoint `t`.
-    pub fn test_row(&self, t: usize) -> &[u8] {
+    /// Test predictions of checkpoint `t`; an error when the record holds no such row (a
+    /// record built in memory, or `t` past the last checkpoint).
+    pub fn test_row(&self, t: usize) -> Result<&[u8]> {
         let n = self.y_test.len();
-        &self.pred_test[t * n..(t + 1) * n]
+        let end = t.checked_add(1).and_then(|k| k.checked_mul(n));
+        end.and_then(|end| self.pred_test.get(end - n..end))
+            .ok_or_else(|| Error::LengthMismatch {
+                what: format!("test predictions up to checkpoint {t}"),
+                got: self.pred_test.len(),
+                expected: end.unwrap_or(usize::MAX),
+            })
+    }
+
+    /// Test predictions of the last checkpoint (the final network in a finished run).
+    pub fn last_test_row(&self) -> Result<&[u8]> {
+        let t = self
+            .len()
+            .checked_sub(1)
+            .ok_or_else(|| Error::Empty("checkpoints of the run".into()))?;
+        self.test_row(t)
     }
 
     /// Train predictions of checkpoint `t`, if it recorded the training set.
@@ -285,7 +301,8 @@ mod tests {
         let back = RunRecord::load(dir.path()).unwrap();
         assert_eq!(back, rec);
         assert_eq!(back.prediction_hash(), rec.prediction_hash());
-        assert_eq!(back.test_row(1), &[1, 0, 1]);
+        assert_eq!(back.test_row(1).unwrap(), &[1, 0, 1]);
+        assert!(back.test_row(2).is_err());
     }
 
     #[test]

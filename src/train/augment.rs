@@ -26,11 +26,14 @@ pub fn batch(
     crate::data::augment::pad_crop_flip(&mut x, &ex.shape, rng)?;
     let mut shape = vec![idx.len() as i64];
     shape.extend(ex.shape.iter().map(|&s| s as i64));
-    let xt = check_torch("augmented batch", Tensor::from_slice(&x).f_reshape(&shape))?;
+    let xt = check_torch(
+        "augmented batch",
+        Tensor::f_from_slice(&x).and_then(|t| t.f_reshape(&shape)),
+    )?;
     let xt = check_torch("augmented batch", xt.f_to_device(device))?;
     let yt = check_torch(
         "augmented batch",
-        Tensor::from_slice(&y).f_to_device(device),
+        Tensor::f_from_slice(&y).and_then(|t| t.f_to_device(device)),
     )?;
     Ok((xt, yt))
 }

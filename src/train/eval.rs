@@ -33,15 +33,33 @@ impl DeviceSet {
         }
         let mut shape = vec![n as i64];
         shape.extend(ex.shape.iter().map(|&s| s as i64));
-        let x = check_torch(what, Tensor::from_slice(&ex.x).f_reshape(&shape))?;
+        let x = check_torch(
+            what,
+            Tensor::f_from_slice(&ex.x).and_then(|t| t.f_reshape(&shape)),
+        )?;
         let x = check_torch(what, x.f_to_device(device))?;
         let y: Vec<i64> = ex.y.iter().map(|&v| v as i64).collect();
-        let y = check_torch(what, Tensor::from_slice(&y).f_to_device(device))?;
+        let y = check_torch(
+            what,
+            Tensor::f_from_slice(&y).and_then(|t| t.f_to_device(device)),
+        )?;
         Ok(DeviceSet {
             x,
             y,
             labels: ex.y.clone(),
         })
+    }
+
+    /// The examples `idx` as a minibatch `(x, y)` on `device`.
+    pub fn batch(&self, idx: &[i64], device: Device) -> Result<(Tensor, Tensor)> {
+        let idx = check_torch(
+            "batch",
+            Tensor::f_from_slice(idx).and_then(|t| t.f_to_device(device)),
+        )?;
+        Ok((
+            check_torch("batch", self.x.f_index_select(0, &idx))?,
+            check_torch("batch", self.y.f_index_select(0, &idx))?,
+        ))
     }
 
     /// Number of examples.
@@ -75,7 +93,7 @@ pub fn predict(net: &Net, x: &Tensor, batch: usize) -> Result<Vec<u8>> {
         while start < n {
             let len = (batch as i64).min(n - start);
             let xb = check_torch("eval batch", x.f_narrow(0, start, len))?;
-            let logits = net.f_forward(&xb, false)?;
+            let logits = net.logits(&xb, false)?;
             parts.push(check_torch("argmax", logits.f_argmax(1, false))?);
             start += len;
         }
@@ -109,7 +127,7 @@ pub fn evaluate(net: &Net, set: &DeviceSet, batch: usize) -> Result<Evaluation> 
             let len = (batch as i64).min(n - start);
             let xb = check_torch("eval batch", set.x.f_narrow(0, start, len))?;
             let yb = check_torch("eval batch", set.y.f_narrow(0, start, len))?;
-            let logits = net.f_forward(&xb, false)?;
+            let logits = net.logits(&xb, false)?;
             loss_parts.push(check_torch(
                 "eval loss",
                 logits.f_cross_entropy_loss::<Tensor>(&yb, None, Reduction::Sum, -100, 0.0),

@@ -158,11 +158,11 @@ fn fit_with(x: &Tensor, y: &[u8], cfg: &LinearConfig, layout: Layout) -> Result<
         });
     }
     let x = check_torch("linear fit", x.f_reshape([n as i64, -1]))?;
-    let d = x.size()[1] as usize;
+    let d = x.size().get(1).map_or(0, |&d| d as usize);
     let yf: Vec<f64> = y.iter().map(|&v| v as f64).collect();
     let yt = check_torch(
         "linear fit",
-        Tensor::from_slice(&yf).f_to_device(x.device()),
+        Tensor::f_from_slice(&yf).and_then(|t| t.f_to_device(x.device())),
     )?;
     let p = Problem::new(&x, &yt, cfg.l2, layout)?;
     let mut theta = vec![0f64; d + 1];
@@ -172,24 +172,7 @@ fn fit_with(x: &Tensor, y: &[u8], cfg: &LinearConfig, layout: Layout) -> Result<
     let mut iterations = 0;
     let mut gnorm = dot(&g, &g).sqrt();
     while iterations < cfg.max_iter && gnorm > cfg.tol {
-        // Two-loop recursion: dir = -H g.
-        let mut q = g.clone();
-        let mut alphas = Vec::with_capacity(hist.len());
-        for (s, yv, rho) in hist.iter().rev() {
-            let a = rho * dot(s, &q);
-            q.iter_mut().zip(yv).for_each(|(qi, yi)| *qi -= a * yi);
-            alphas.push(a);
-        }
-        let gamma = match hist.back() {
-            Some((s, yv, _)) => dot(s, yv) / dot(yv, yv),
-            None => 1.0 / gnorm.max(1.0),
-        };
-        q.iter_mut().for_each(|v| *v *= gamma);
-        for ((s, yv, rho), a) in hist.iter().zip(alphas.iter().rev()) {
-            let b = rho * dot(yv, &q);
-            q.iter_mut().zip(s).for_each(|(qi, si)| *qi += (a - b) * si);
-        }
-        let dir: Vec<f64> = q.iter().map(|v| -v).collect();
+        let dir = lbfgs_direction(&hist, &g, gnorm);
         let mut slope = dot(&g, &dir);
         let dir = if slope >= 0.0 {
             // Not a descent direction (numerical trouble): fall back to steepest descent.
@@ -199,19 +182,7 @@ fn fit_with(x: &Tensor, y: &[u8], cfg: &LinearConfig, layout: Layout) -> Result<
         } else {
             dir
         };
-        // Armijo backtracking.
-        let mut step = 1.0;
-        let mut accepted = None;
-        for _ in 0..40 {
-            let cand: Vec<f64> = theta.iter().zip(&dir).map(|(t, d)| t + step * d).collect();
-            let (fc, gc) = p.eval(&cand)?;
-            evaluations += 1;
-            if fc.is_finite() && fc <= f + 1e-4 * step * slope {
-                accepted = Some((cand, fc, gc));
-                break;
-            }
-            step *= 0.5;
-        }
+        let accepted = armijo(&p, &theta, &dir, f, slope, &mut evaluations)?;
         iterations += 1;
         let Some((cand, fc, gc)) = accepted else {
             break; // no decrease representable in float32: as converged as it gets
@@ -240,6 +211,53 @@ fn fit_with(x: &Tensor, y: &[u8], cfg: &LinearConfig, layout: Layout) -> Result<
         grad_norm: gnorm,
         converged: gnorm <= cfg.tol,
     })
+}
+
+/// The L-BFGS direction `-H g` by the two-loop recursion over the stored pairs `(s, y, 1 / s.y)`
+/// (before any pair: the gradient scaled by `1 / max(|g|, 1)`).
+fn lbfgs_direction(hist: &VecDeque<(Vec<f64>, Vec<f64>, f64)>, g: &[f64], gnorm: f64) -> Vec<f64> {
+    let mut q = g.to_vec();
+    let mut alphas = Vec::with_capacity(hist.len());
+    for (s, yv, rho) in hist.iter().rev() {
+        let a = rho * dot(s, &q);
+        q.iter_mut().zip(yv).for_each(|(qi, yi)| *qi -= a * yi);
+        alphas.push(a);
+    }
+    let gamma = match hist.back() {
+        Some((s, yv, _)) => dot(s, yv) / dot(yv, yv),
+        None => 1.0 / gnorm.max(1.0),
+    };
+    q.iter_mut().for_each(|v| *v *= gamma);
+    for ((s, yv, rho), a) in hist.iter().zip(alphas.iter().rev()) {
+        let b = rho * dot(yv, &q);
+        q.iter_mut().zip(s).for_each(|(qi, si)| *qi += (a - b) * si);
+    }
+    q.iter().map(|v| -v).collect()
+}
+
+/// Armijo backtracking from `theta` along `dir` (objective `f`, directional slope `slope`):
+/// the first of 40 halvings of the step that decreases the objective enough, with its value
+/// and gradient, or `None`.
+#[allow(clippy::type_complexity)]
+fn armijo(
+    p: &Problem,
+    theta: &[f64],
+    dir: &[f64],
+    f: f64,
+    slope: f64,
+    evaluations: &mut usize,
+) -> Result<Option<(Vec<f64>, f64, Vec<f64>)>> {
+    let mut step = 1.0;
+    for _ in 0..40 {
+        let cand: Vec<f64> = theta.iter().zip(dir).map(|(t, d)| t + step * d).collect();
+        let (fc, gc) = p.eval(&cand)?;
+        *evaluations += 1;
+        if fc.is_finite() && fc <= f + 1e-4 * step * slope {
+            return Ok(Some((cand, fc, gc)));
+        }
+        step *= 0.5;
+    }
+    Ok(None)
 }
 
 impl LinearFit {

@@ -29,16 +29,16 @@ pub use reparam::{predict, reparameterised_predictions, Reparam};
 use crate::data::Task;
 use crate::error::{Error, Result};
 use crate::model::{check_torch, Net};
-use crate::rng::{derived_seed, stream, Stream};
-use crate::run::{atomic::write_atomic, git_state, Checkpoint, Manifest, RunRecord, RunStatus};
+use crate::rng::{derived_seed, permutation, stream, Stream};
+use crate::run::atomic::{write_atomic, write_atomic_with};
+use crate::run::{git_state, Checkpoint, Manifest, RunRecord, RunStatus};
 use eval::{evaluate, DeviceSet};
-use rand::RngExt;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tch::nn::VarStore;
-use tch::{Kind, Tensor};
+use tch::{Kind, Reduction, Tensor};
 
 /// How to run a configuration (everything that is not part of the configuration itself).
 #[derive(Debug, Clone, PartialEq)]
@@ -199,7 +199,7 @@ pub fn train_task(task: &Task, cfg: &ValidTrainConfig, opts: &RunOptions) -> Res
             });
         }
     }
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
     let (git_commit, git_dirty) = git_state();
     let mut manifest = Manifest {
         sgdc_version: env!("CARGO_PKG_VERSION").into(),
@@ -319,16 +319,6 @@ fn check_task(task: &Task) -> Result<()> {
     Ok(())
 }
 
-/// A uniformly random permutation of `0..n` (Fisher-Yates) from `rng`.
-pub fn permutation(n: usize, rng: &mut rand_chacha::ChaCha20Rng) -> Vec<i64> {
-    let mut p: Vec<i64> = (0..n as i64).collect();
-    for i in (1..n).rev() {
-        let j = rng.random_range(0..=i);
-        p.swap(i, j);
-    }
-    p
-}
-
 /// What a checkpoint records of the training set (the test set is recorded at every one).
 enum TrainPass {
     /// Nothing: this checkpoint is not on the training set's schedule.
@@ -343,6 +333,9 @@ enum TrainPass {
 struct Loop<'a> {
     cfg: &'a ValidTrainConfig,
     net: Net,
+    /// The network's variables.
+    vs: VarStore,
+    sgd: sgd::Sgd,
     train: DeviceSet,
     test: DeviceSet,
     progress: resume::Progress,
@@ -351,6 +344,28 @@ struct Loop<'a> {
 }
 
 impl Loop<'_> {
+    /// One SGD step on the minibatch `(xb, yb)` at rate `lr`, adding its loss (and, with
+    /// `until_fit`, its correctly classified examples) to `sums`.
+    fn step(&mut self, xb: &Tensor, yb: &Tensor, lr: f64, sums: &mut EpochSums) -> Result<()> {
+        let logits = self.net.logits(xb, true)?;
+        let loss = check_torch("loss", cross_entropy(&logits, yb))?;
+        if self.cfg.stop.until_fit {
+            let hits = check_torch(
+                "fit count",
+                logits.f_detach().and_then(|l| l.f_argmax(1, false)),
+            )?;
+            let hits = check_torch(
+                "fit count",
+                hits.f_eq_tensor(yb).and_then(|h| h.f_sum(Kind::Int64)),
+            )?;
+            let _ = check_torch("fit count", sums.correct.f_add_(&hits))?;
+        }
+        self.sgd.backward_step(&loss, lr)?;
+        self.progress.step += 1;
+        let _ = check_torch("loss", loss.f_detach().and_then(|l| sums.loss.f_add_(&l)))?;
+        Ok(())
+    }
+
     /// Evaluate the test set (and the training set as `train` says) and append a checkpoint at
     /// the current step.
     fn record(&mut self, spe: i64, train: TrainPass) -> Result<()> {
@@ -453,6 +468,21 @@ fn check_loss(what: &str, value: f64, step: i64) -> Result<()> {
     }
 }
 
+/// What a run keeps fixed from start to end.
+struct Ctx<'a> {
+    task: &'a Task,
+    cfg: &'a ValidTrainConfig,
+    opts: &'a RunOptions,
+    dir: &'a Path,
+    device: tch::Device,
+    /// SGD steps per epoch.
+    spe: i64,
+    /// Steps recorded whatever the epoch (log-spaced, step 0, `record.steps`).
+    fixed: BTreeSet<i64>,
+}
+
+/// A run, stage by stage: prepare the folder and the numerics, build the network, restore a
+/// saved state (or record step 0), train epoch by epoch, fit L, write the outputs.
 fn run(
     task: &Task,
     cfg: &ValidTrainConfig,
@@ -460,6 +490,45 @@ fn run(
     dir: &Path,
     manifest: &mut Manifest,
 ) -> Result<RunOutcome> {
+    let (device, fingerprint) = prepare(task, cfg, opts, dir, manifest)?;
+    let mut lp = build(task, cfg, opts.seed, device, &fingerprint)?;
+    let spe = schedule::steps_per_epoch(lp.train.len(), cfg.optim.batch_size);
+    let ctx = Ctx {
+        task,
+        cfg,
+        opts,
+        dir,
+        device,
+        spe,
+        fixed: schedule::fixed_steps(cfg, spe),
+    };
+    let saved = if opts.resume {
+        resume::latest(dir)?.map(|p| resume::load(&p)).transpose()?
+    } else {
+        None
+    };
+    // The clock starts before the step-0 checkpoint, whose recording counts in both
+    // `record_seconds` and `train_seconds`.
+    let t0 = Instant::now();
+    match saved {
+        Some(state) => restore(&mut lp, state, dir, &fingerprint)?,
+        None => lp.record(spe, TrainPass::Evaluate)?,
+    }
+    train_epochs(&mut lp, &ctx, t0)?;
+    let linear = fit_linear(&lp, &ctx)?;
+    write_outputs(lp, &ctx, linear, manifest)
+}
+
+/// Check the task, set up libtorch (threads, determinism, device), record the numerics in the
+/// manifest and write `config.toml` and the `running` manifest. Returns the device and the
+/// fingerprint a resumed run must match.
+fn prepare(
+    task: &Task,
+    cfg: &ValidTrainConfig,
+    opts: &RunOptions,
+    dir: &Path,
+    manifest: &mut Manifest,
+) -> Result<(tch::Device, String)> {
     check_task(task)?;
     let threads = numerics::set_threads(opts.threads)?;
     numerics::set_deterministic()?;
@@ -470,30 +539,30 @@ fn run(
     let fingerprint = run_fingerprint(cfg, opts.seed, task, &manifest.files)?;
     write_atomic(&dir.join("config.toml"), cfg.to_toml()?.as_bytes())?;
     manifest.save(dir)?;
+    Ok((device, fingerprint))
+}
 
-    // Build on the CPU from the Init stream, then move: the same weights on every device.
-    tch::manual_seed(derived_seed(opts.seed, Stream::Init, 0) as i64);
+/// Build the network on the CPU from the Init stream, then move it (the same weights on every
+/// device), with its optimiser and both sets on the device: the loop's state at step 0.
+fn build<'a>(
+    task: &Task,
+    cfg: &'a ValidTrainConfig,
+    seed: u64,
+    device: tch::Device,
+    fingerprint: &str,
+) -> Result<Loop<'a>> {
+    tch::manual_seed(derived_seed(seed, Stream::Init, 0) as i64);
     let mut vs = VarStore::new(tch::Device::Cpu);
     let net = Net::build(&vs.root(), &cfg.model, &task.train.shape, task.classes)?;
     vs.set_device(device);
-    let mut sgd = sgd::Sgd::new(&vs, cfg.optim.momentum, cfg.optim.weight_decay);
-    let train = DeviceSet::new(&task.train, device, "training set")?;
-    let test = DeviceSet::new(&task.test, device, "test set")?;
-    let n = train.len();
-    let bs = cfg.optim.batch_size;
-    let spe = schedule::steps_per_epoch(n, bs);
-    let fixed = schedule::fixed_steps(cfg, spe);
-
-    let saved = if opts.resume {
-        resume::latest(dir)?.map(|p| resume::load(&p)).transpose()?
-    } else {
-        None
-    };
-    let mut lp = Loop {
+    let sgd = sgd::Sgd::new(&vs, cfg.optim.momentum, cfg.optim.weight_decay);
+    Ok(Loop {
         cfg,
         net,
-        train,
-        test,
+        vs,
+        sgd,
+        train: DeviceSet::new(&task.train, device, "training set")?,
+        test: DeviceSet::new(&task.test, device, "test set")?,
         progress: resume::Progress {
             epoch: 0,
             step: 0,
@@ -502,176 +571,215 @@ fn run(
             train_rows: Vec::new(),
             train_seconds: 0.0,
             record_seconds: 0.0,
-            config_hash: fingerprint.clone(),
-            seed: opts.seed,
+            config_hash: fingerprint.to_string(),
+            seed,
         },
         pred_test: Vec::new(),
         pred_train: Vec::new(),
-    };
-    // The clock starts before the step-0 checkpoint, whose recording counts in both
-    // `record_seconds` and `train_seconds`.
-    let t0 = Instant::now();
-    if let Some(state) = saved {
-        if state.progress.config_hash != fingerprint {
-            return Err(Error::param(
-                "resume",
-                dir.display(),
-                "the saved run used a different configuration, seed or data set",
-            ));
-        }
-        let mut vars = vs.variables();
-        tch::no_grad(|| -> Result<()> {
-            for (name, t) in vars.iter_mut() {
-                let src = state.vars.get(name).ok_or_else(|| Error::BadFile {
-                    path: dir.join("resume"),
-                    reason: format!("saved state lacks variable {name}"),
-                })?;
-                check_torch("resume", t.f_copy_(src))?;
-            }
-            Ok(())
-        })?;
-        sgd.set_buffers(&state.momentum)?;
-        lp.progress = state.progress;
-        lp.pred_test = state.pred_test;
-        lp.pred_train = state.pred_train;
-    } else {
-        lp.record(spe, TrainPass::Evaluate)?;
-    }
-    // Mid-epoch checkpoints record the training set only when every checkpoint does, or when L
-    // is fitted to the predictions at that step.
-    let linear_step = match cfg.linear.fit_to {
-        LinearTarget::Step(s) => Some(s),
-        _ => None,
-    };
-    let train_at_step = |step: i64| {
-        if cfg.record.train.all || linear_step == Some(step) {
-            TrainPass::Evaluate
-        } else {
-            TrainPass::Skip
-        }
-    };
+    })
+}
 
-    let max_epochs = cfg.stop.epochs;
-    let pb = progress_bar(opts.progress, max_epochs as u64 * spe as u64);
+/// Continue from a saved state: weights, momentum buffers, counters and predictions so far.
+fn restore(lp: &mut Loop, state: resume::State, dir: &Path, fingerprint: &str) -> Result<()> {
+    if state.progress.config_hash != fingerprint {
+        return Err(Error::param(
+            "resume",
+            dir.display(),
+            "the saved run used a different configuration, seed or data set",
+        ));
+    }
+    let mut vars = lp.vs.variables();
+    tch::no_grad(|| -> Result<()> {
+        for (name, t) in vars.iter_mut() {
+            let src = state.vars.get(name).ok_or_else(|| Error::BadFile {
+                path: dir.join("resume"),
+                reason: format!("saved state lacks variable {name}"),
+            })?;
+            check_torch("resume", t.f_copy_(src))?;
+        }
+        Ok(())
+    })?;
+    lp.sgd.set_buffers(&state.momentum)?;
+    lp.progress = state.progress;
+    lp.pred_test = state.pred_test;
+    lp.pred_train = state.pred_train;
+    Ok(())
+}
+
+/// What the SGD passes of one epoch add up: the summed loss, and the training examples they
+/// classified correctly (counted with `until_fit` only).
+struct EpochSums {
+    loss: Tensor,
+    correct: Tensor,
+}
+
+/// Train epoch by epoch until the budget or the fit ends the run, saving resumable states on
+/// the way; `t0` is when the run's clock started.
+fn train_epochs(lp: &mut Loop, ctx: &Ctx, t0: Instant) -> Result<()> {
+    let max_epochs = ctx.cfg.stop.epochs;
+    let pb = progress_bar(ctx.opts.progress, max_epochs as u64 * ctx.spe as u64);
     pb.set_position(lp.progress.step as u64);
     let base_seconds = lp.progress.train_seconds;
-    let stop_after = opts.stop_after_epochs;
     let mut last_save = Instant::now();
-    loop {
-        // The last epoch breaks out below without saving a resume state, so a resumed run can
-        // only find its epoch budget exhausted here.
-        if lp.progress.epoch >= max_epochs {
-            break;
-        }
-        let e = lp.progress.epoch;
-        let lr = schedule::lr_at(cfg.optim.lr, &cfg.optim.schedule, e);
-        let order = permutation(n, &mut stream(opts.seed, Stream::DataOrder, e as u64));
-        // Dropout in a TorchScript network draws from libtorch's generator: re-seeded per epoch,
-        // so a resumed run draws the same masks (the built-in networks draw nothing here).
-        tch::manual_seed(derived_seed(opts.seed, Stream::Dropout, e as u64) as i64);
-        let mut aug_rng = cfg
-            .data
-            .augment
-            .then(|| stream(opts.seed, Stream::Augment, e as u64));
-        let epoch_end = lp.progress.step + spe;
-        let mut loss_sum = Tensor::zeros([], (Kind::Float, device));
-        // Training examples the SGD forward passes classified correctly during this epoch: when
-        // all were, the fit check confirms with one full pass (so it costs nothing otherwise).
-        let mut correct = Tensor::zeros([], (Kind::Int64, device));
-        for chunk in order.chunks(bs) {
-            let (xb, yb) = match aug_rng.as_mut() {
-                Some(rng) => augment::batch(task, chunk, rng, device)?,
-                None => {
-                    let idx = check_torch("batch", Tensor::from_slice(chunk).f_to_device(device))?;
-                    (
-                        check_torch("batch", lp.train.x.f_index_select(0, &idx))?,
-                        check_torch("batch", lp.train.y.f_index_select(0, &idx))?,
-                    )
-                }
-            };
-            let logits = lp.net.f_forward(&xb, true)?;
-            let loss = logits.cross_entropy_for_logits(&yb);
-            if cfg.stop.until_fit {
-                let hits = check_torch("fit count", logits.detach().f_argmax(1, false))?;
-                correct += check_torch("fit count", hits.f_eq_tensor(&yb))?.sum(Kind::Int64);
-            }
-            sgd.backward_step(&loss, lr)?;
-            lp.progress.step += 1;
-            loss_sum += loss.detach();
-            if fixed.contains(&lp.progress.step) && lp.progress.step != epoch_end {
-                check_finite(&loss_sum, lp.progress.step)?;
-                lp.record(spe, train_at_step(lp.progress.step))?;
-            }
-            pb.inc(1);
-        }
-        check_finite(&loss_sum, lp.progress.step)?;
-        lp.progress.epoch += 1;
-        let epoch = lp.progress.epoch;
-        // With `until_fit`: the first fit, then (after the extra epochs) whether the training set
-        // is fitted at this epoch's end; SGD at a constant rate can lose a point after the fit,
-        // and the run only ends on an epoch that fits every label.
-        let extra_done =
-            |fe: Option<usize>| fe.is_some_and(|fe| epoch >= fe + cfg.stop.extra_epochs);
-        // A checkpoint due at this step is recorded first: the fit check below then reads the
-        // training predictions it already made instead of a second pass.
-        let step = lp.progress.step;
-        if schedule::is_epoch_checkpoint(cfg, epoch) || fixed.contains(&step) {
-            let train = match train_at_step(step) {
-                TrainPass::Skip if cfg.record.train.at_epoch(epoch) => TrainPass::Evaluate,
-                other => other,
-            };
-            lp.record_once(spe, train)?;
-        }
-        let mut ends_fitted = false;
-        if cfg.stop.until_fit
-            && (lp.progress.fit_epoch.is_none() || extra_done(lp.progress.fit_epoch))
-            && check_torch("fit count", correct.f_int64_value(&[]))? == n as i64
-            && lp.confirm_fit(spe)?
-        {
-            lp.progress.fit_epoch.get_or_insert(epoch);
-            ends_fitted = true;
-        }
-        let last = epoch >= max_epochs || (ends_fitted && extra_done(lp.progress.fit_epoch));
-        if last {
-            lp.record_once(spe, TrainPass::Evaluate)?;
-        }
-        let mean_loss = loss_sum.double_value(&[]) / spe as f64;
+    // The last epoch breaks out below without saving a resume state, so a resumed run can only
+    // find its epoch budget exhausted here.
+    while lp.progress.epoch < max_epochs {
+        let sums = run_epoch(lp, ctx, &pb)?;
+        let last = end_epoch(lp, ctx, &sums)?;
+        let mean_loss = check_torch("loss", sums.loss.f_double_value(&[]))? / ctx.spe as f64;
         pb.set_message(format!(
-            "epoch {epoch} loss {mean_loss:.4} test acc {:.4}",
+            "epoch {} loss {mean_loss:.4} test acc {:.4}",
+            lp.progress.epoch,
             lp.progress.checkpoints.last().map_or(0.0, |c| c.test_acc)
         ));
         lp.progress.train_seconds = base_seconds + t0.elapsed().as_secs_f64();
-        let stop_now = stop_after == Some(epoch);
-        if !last && (stop_now || last_save.elapsed().as_secs_f64() >= opts.save_every_secs) {
-            last_save = Instant::now();
-            resume::save(
-                dir,
-                &resume::State {
-                    progress: lp.progress.clone(),
-                    pred_test: lp.pred_test.clone(),
-                    pred_train: lp.pred_train.clone(),
-                    vars: vs.variables().into_iter().collect(),
-                    momentum: sgd.buffers().into_iter().collect(),
-                },
-            )?;
-            if stop_now {
-                pb.finish_and_clear();
-                return Err(Error::Interrupted {
-                    dir: dir.to_path_buf(),
-                    epoch,
-                });
-            }
-        }
         if last {
             break;
         }
+        save_if_due(lp, ctx, &mut last_save, &pb)?;
     }
     pb.finish_and_clear();
     lp.progress.train_seconds = base_seconds + t0.elapsed().as_secs_f64();
+    Ok(())
+}
 
-    // The linear classifier L.
+/// One epoch of SGD: the epoch's data order and learning rate, a step per minibatch, the
+/// checkpoints that fall inside the epoch.
+fn run_epoch(lp: &mut Loop, ctx: &Ctx, pb: &indicatif::ProgressBar) -> Result<EpochSums> {
+    let (cfg, seed) = (ctx.cfg, ctx.opts.seed);
+    let e = lp.progress.epoch;
+    let lr = schedule::lr_at(cfg.optim.lr, &cfg.optim.schedule, e);
+    let order = permutation(
+        lp.train.len(),
+        &mut stream(seed, Stream::DataOrder, e as u64),
+    );
+    // Dropout in a TorchScript network draws from libtorch's generator: re-seeded per epoch, so
+    // a resumed run draws the same masks (the built-in networks draw nothing here).
+    tch::manual_seed(derived_seed(seed, Stream::Dropout, e as u64) as i64);
+    let mut aug_rng = cfg
+        .data
+        .augment
+        .then(|| stream(seed, Stream::Augment, e as u64));
+    let epoch_end = lp.progress.step + ctx.spe;
+    let mut sums = EpochSums {
+        loss: check_torch("loss", Tensor::f_zeros([], (Kind::Float, ctx.device)))?,
+        // When the SGD forward passes classified every training example correctly during the
+        // epoch, the fit check confirms with one full pass (so it costs nothing otherwise).
+        correct: check_torch("fit count", Tensor::f_zeros([], (Kind::Int64, ctx.device)))?,
+    };
+    for chunk in order.chunks(cfg.optim.batch_size) {
+        let (xb, yb) = match aug_rng.as_mut() {
+            Some(rng) => augment::batch(ctx.task, chunk, rng, ctx.device)?,
+            None => lp.train.batch(chunk, ctx.device)?,
+        };
+        lp.step(&xb, &yb, lr, &mut sums)?;
+        let step = lp.progress.step;
+        if ctx.fixed.contains(&step) && step != epoch_end {
+            check_finite(&sums.loss, step)?;
+            lp.record(ctx.spe, train_pass_at(cfg, step))?;
+        }
+        pb.inc(1);
+    }
+    check_finite(&sums.loss, lp.progress.step)?;
+    Ok(sums)
+}
+
+/// Mid-epoch checkpoints record the training set only when every checkpoint does, or when L is
+/// fitted to the predictions at that step.
+fn train_pass_at(cfg: &ValidTrainConfig, step: i64) -> TrainPass {
+    if cfg.record.train.all || matches!(cfg.linear.fit_to, LinearTarget::Step(s) if s == step) {
+        TrainPass::Evaluate
+    } else {
+        TrainPass::Skip
+    }
+}
+
+/// Close the epoch: the checkpoint due at its end, the fit check (with `until_fit`), and the
+/// final checkpoint when this epoch ends the run. Returns whether it does.
+fn end_epoch(lp: &mut Loop, ctx: &Ctx, sums: &EpochSums) -> Result<bool> {
+    let cfg = ctx.cfg;
+    lp.progress.epoch += 1;
+    let epoch = lp.progress.epoch;
+    // With `until_fit`: the first fit, then (after the extra epochs) whether the training set is
+    // fitted at this epoch's end; SGD at a constant rate can lose a point after the fit, and the
+    // run only ends on an epoch that fits every label.
+    let extra_done = |fe: Option<usize>| fe.is_some_and(|fe| epoch >= fe + cfg.stop.extra_epochs);
+    // A checkpoint due at this step is recorded first: the fit check below then reads the
+    // training predictions it already made instead of a second pass.
+    let step = lp.progress.step;
+    if schedule::is_epoch_checkpoint(cfg, epoch) || ctx.fixed.contains(&step) {
+        let train = match train_pass_at(cfg, step) {
+            TrainPass::Skip if cfg.record.train.at_epoch(epoch) => TrainPass::Evaluate,
+            other => other,
+        };
+        lp.record_once(ctx.spe, train)?;
+    }
+    let mut ends_fitted = false;
+    if cfg.stop.until_fit
+        && (lp.progress.fit_epoch.is_none() || extra_done(lp.progress.fit_epoch))
+        && check_torch("fit count", sums.correct.f_int64_value(&[]))? == lp.train.len() as i64
+        && lp.confirm_fit(ctx.spe)?
+    {
+        lp.progress.fit_epoch.get_or_insert(epoch);
+        ends_fitted = true;
+    }
+    let last = epoch >= cfg.stop.epochs || (ends_fitted && extra_done(lp.progress.fit_epoch));
+    if last {
+        lp.record_once(ctx.spe, TrainPass::Evaluate)?;
+    }
+    Ok(last)
+}
+
+/// Save a resumable state when `save_every_secs` have passed or the run is to stop here
+/// (`stop_after_epochs`, which then ends it with [`Error::Interrupted`]).
+fn save_if_due(
+    lp: &Loop,
+    ctx: &Ctx,
+    last_save: &mut Instant,
+    pb: &indicatif::ProgressBar,
+) -> Result<()> {
+    let epoch = lp.progress.epoch;
+    let stop_now = ctx.opts.stop_after_epochs == Some(epoch);
+    if !stop_now && last_save.elapsed().as_secs_f64() < ctx.opts.save_every_secs {
+        return Ok(());
+    }
+    *last_save = Instant::now();
+    resume::save(
+        ctx.dir,
+        &resume::State {
+            progress: lp.progress.clone(),
+            pred_test: lp.pred_test.clone(),
+            pred_train: lp.pred_train.clone(),
+            vars: lp.vs.variables().into_iter().collect(),
+            momentum: lp.sgd.buffers().into_iter().collect(),
+        },
+    )?;
+    if stop_now {
+        pb.finish_and_clear();
+        return Err(Error::Interrupted {
+            dir: ctx.dir.to_path_buf(),
+            epoch,
+        });
+    }
+    Ok(())
+}
+
+/// The linear classifier L, fitted and applied to both sets.
+struct LinearOutcome {
+    fit: linear::LinearFit,
+    /// What it was fitted to.
+    targets: Vec<u8>,
+    seconds: f64,
+    train: Vec<u8>,
+    test: Vec<u8>,
+}
+
+/// Fit L to the configured targets (clean labels, labels as trained on, the final network's
+/// training predictions or those of a recorded step).
+fn fit_linear(lp: &Loop, ctx: &Ctx) -> Result<LinearOutcome> {
+    let task = ctx.task;
     let n_train = lp.train.len();
-    let targets: Vec<u8> = match cfg.linear.fit_to {
+    let targets: Vec<u8> = match ctx.cfg.linear.fit_to {
         LinearTarget::Clean => task.train_clean.clone(),
         LinearTarget::Labels => task.train.y.clone(),
         LinearTarget::Final => lp
@@ -679,30 +787,44 @@ fn run(
             .ok_or_else(|| Error::Empty("training predictions of the final network".into()))?
             .to_vec(),
         LinearTarget::Step(s) => {
+            let unreached = || {
+                Error::param(
+                    "linear.fit_to.step",
+                    s,
+                    format!(
+                        "was not reached (training ended at step {})",
+                        lp.progress.step
+                    ),
+                )
+            };
             let t = lp
                 .progress
                 .checkpoints
                 .iter()
                 .position(|c| c.step == s)
                 .and_then(|t| lp.progress.train_rows.iter().position(|&r| r == t))
-                .ok_or_else(|| {
-                    Error::param(
-                        "linear.fit_to.step",
-                        s,
-                        format!(
-                            "was not reached (training ended at step {})",
-                            lp.progress.step
-                        ),
-                    )
-                })?;
-            lp.pred_train[t * n_train..(t + 1) * n_train].to_vec()
+                .ok_or_else(unreached)?;
+            lp.pred_train
+                .get(t * n_train..(t + 1) * n_train)
+                .ok_or_else(unreached)?
+                .to_vec()
         }
     };
-    let fit_start = Instant::now();
-    let fit = linear::fit(&lp.train.x, &targets, &cfg.linear)?;
-    let fit_seconds = fit_start.elapsed().as_secs_f64();
-    let linear_train = fit.predict(&lp.train.x)?;
-    let linear_test = fit.predict(&lp.test.x)?;
+    let start = Instant::now();
+    let fit = linear::fit(&lp.train.x, &targets, &ctx.cfg.linear)?;
+    let seconds = start.elapsed().as_secs_f64();
+    Ok(LinearOutcome {
+        train: fit.predict(&lp.train.x)?,
+        test: fit.predict(&lp.test.x)?,
+        fit,
+        targets,
+        seconds,
+    })
+}
+
+/// `summary.json`: the task, how training went, how the fit of L went.
+fn summary(lp: &Loop, ctx: &Ctx, lin: &LinearOutcome) -> Result<Summary> {
+    let task = ctx.task;
     let acc = |p: &[u8], y: &[u8]| {
         p.iter().zip(y).filter(|(a, b)| a == b).count() as f64 / y.len().max(1) as f64
     };
@@ -710,17 +832,16 @@ fn run(
         .progress
         .checkpoints
         .last()
-        .cloned()
         .ok_or_else(|| Error::Empty("checkpoints".into()))?;
-    let summary = Summary {
+    Ok(Summary {
         task: task.name.clone(),
         input_shape: task.train.shape.clone(),
         classes: task.classes,
-        n_train,
+        n_train: lp.train.len(),
         n_test: lp.test.len(),
         epochs: lp.progress.epoch,
         steps: lp.progress.step,
-        steps_per_epoch: spe,
+        steps_per_epoch: ctx.spe,
         fit_epoch: lp.progress.fit_epoch,
         final_train_acc: last
             .train_acc
@@ -731,17 +852,29 @@ fn run(
         record_seconds: lp.progress.record_seconds,
         train_seconds: lp.progress.train_seconds,
         linear: LinearSummary {
-            fit_to: cfg.linear.fit_to,
-            iterations: fit.iterations,
-            evaluations: fit.evaluations,
-            seconds: fit_seconds,
-            loss: fit.loss,
-            grad_norm: fit.grad_norm,
-            converged: fit.converged,
-            train_acc: acc(&linear_train, &targets),
-            test_acc: acc(&linear_test, &task.test.y),
+            fit_to: ctx.cfg.linear.fit_to,
+            iterations: lin.fit.iterations,
+            evaluations: lin.fit.evaluations,
+            seconds: lin.seconds,
+            loss: lin.fit.loss,
+            grad_norm: lin.fit.grad_norm,
+            converged: lin.fit.converged,
+            train_acc: acc(&lin.train, &lin.targets),
+            test_acc: acc(&lin.test, &task.test.y),
         },
-    };
+    })
+}
+
+/// Write the run folder's outputs (arrays, weights, summary), then the `complete` manifest, and
+/// drop the resume states.
+fn write_outputs(
+    lp: Loop,
+    ctx: &Ctx,
+    lin: LinearOutcome,
+    manifest: &mut Manifest,
+) -> Result<RunOutcome> {
+    let (task, dir) = (ctx.task, ctx.dir);
+    let summary = summary(&lp, ctx, &lin)?;
     let record = RunRecord {
         checkpoints: lp.progress.checkpoints,
         pred_test: lp.pred_test,
@@ -750,11 +883,11 @@ fn run(
         y_test: task.test.y.clone(),
         y_train: task.train.y.clone(),
         y_train_clean: task.train_clean.clone(),
-        linear_test,
-        linear_train,
+        linear_test: lin.test,
+        linear_train: lin.train,
     };
     record.save(dir)?;
-    save_weights(&vs, &dir.join("model.ot"))?;
+    save_weights(&lp.vs, &dir.join("model.ot"))?;
     let json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::BadFile {
         path: dir.join("summary.json"),
         reason: e.to_string(),
@@ -766,13 +899,21 @@ fn run(
     manifest.save(dir)?;
     let resume_dir = dir.join("resume");
     if resume_dir.exists() {
-        std::fs::remove_dir_all(&resume_dir).map_err(|e| Error::io(&resume_dir, e))?;
+        std::fs::remove_dir_all(&resume_dir).map_err(|e| Error::write(&resume_dir, e))?;
     }
     Ok(RunOutcome {
         record,
         manifest: manifest.clone(),
         dir: dir.to_path_buf(),
     })
+}
+
+/// Mean cross-entropy of `logits` against class indices `y`, as tch's
+/// `cross_entropy_for_logits` (log-softmax in float32, then the negative log-likelihood), fallibly.
+fn cross_entropy(logits: &Tensor, y: &Tensor) -> std::result::Result<Tensor, tch::TchError> {
+    logits
+        .f_log_softmax(-1, Kind::Float)?
+        .f_nll_loss(y, None::<Tensor>, Reduction::Mean, -100)
 }
 
 fn check_finite(loss_sum: &Tensor, step: i64) -> Result<()> {
@@ -789,7 +930,6 @@ fn check_finite(loss_sum: &Tensor, step: i64) -> Result<()> {
 
 /// Save the model's variables (on the CPU) to `path` atomically.
 fn save_weights(vs: &VarStore, path: &Path) -> Result<()> {
-    let tmp = path.with_extension(format!("ot.tmp{}", std::process::id()));
     let named: Vec<(String, Tensor)> = vs
         .variables()
         .into_iter()
@@ -800,15 +940,9 @@ fn save_weights(vs: &VarStore, path: &Path) -> Result<()> {
             ))
         })
         .collect::<Result<_>>()?;
-    let r = Tensor::save_multi(&named, &tmp).map_err(|e| Error::BadFile {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    });
-    if let Err(e) = r {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    write_atomic_with(path, |tmp| {
+        check_torch("save weights", Tensor::save_multi(&named, tmp))
+    })
 }
 
 fn progress_bar(show: bool, len: u64) -> indicatif::ProgressBar {

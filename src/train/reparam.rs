@@ -135,7 +135,7 @@ impl LoadedNet {
                     let _ = c(wb.f_div_(&c(f.f_reshape(&shape_b))?))?;
                 }
                 if matches!(kind, Reparam::Permute | Reparam::Both) {
-                    let perm = super::permutation(units as usize, &mut rng);
+                    let perm = crate::rng::permutation(units as usize, &mut rng);
                     let p = Tensor::from_slice(&perm);
                     let na = c(wa.f_index_select(0, &p))?;
                     c(wa.f_copy_(&na))?;

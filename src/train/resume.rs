@@ -9,7 +9,8 @@
 
 use crate::error::{Error, Result};
 use crate::model::check_torch;
-use crate::run::{atomic::write_atomic, npy, Checkpoint};
+use crate::run::atomic::{write_atomic, write_atomic_with};
+use crate::run::{npy, Checkpoint};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -68,9 +69,9 @@ pub fn save(dir: &Path, state: &State) -> Result<()> {
     let name = format!("e{:06}", state.progress.epoch);
     let sub = root.join(&name);
     if sub.exists() {
-        std::fs::remove_dir_all(&sub).map_err(|e| Error::io(&sub, e))?;
+        std::fs::remove_dir_all(&sub).map_err(|e| Error::write(&sub, e))?;
     }
-    std::fs::create_dir_all(&sub).map_err(|e| Error::io(&sub, e))?;
+    std::fs::create_dir_all(&sub).map_err(|e| Error::write(&sub, e))?;
     let mut named: Vec<(String, Tensor)> = state
         .vars
         .iter()
@@ -93,7 +94,9 @@ pub fn save(dir: &Path, state: &State) -> Result<()> {
             ))
         })
         .collect::<Result<_>>()?;
-    check_torch("resume save", Tensor::save_multi(&cpu, &ot))?;
+    write_atomic_with(&ot, |tmp| {
+        check_torch("resume save", Tensor::save_multi(&cpu, tmp))
+    })?;
     let t = state.progress.checkpoints.len();
     let nt = state.pred_test.len() / t.max(1);
     let r = state.progress.train_rows.len();

@@ -114,9 +114,8 @@ fn seed_run(f: &Found) -> Result<SeedRun> {
         ..CurveOptions::default()
     };
     let c = curves::compute(&f.record, &opts)?;
-    let last = f.record.len() - 1;
     let gap = curves::bootstrap_gap(
-        f.record.test_row(last),
+        f.record.last_test_row()?,
         &f.record.linear_test,
         &f.record.y_test,
         claims::thresholds::C4_BOOTSTRAP_RESAMPLES,
@@ -295,6 +294,9 @@ fn boundary_figure(
     }
     let rec = &found.record;
     let n = rec.len();
+    if n == 0 {
+        return Ok(None);
+    }
     let steps: Vec<i64> = rec.checkpoints.iter().map(|c| c.step).collect();
     let mut pick = vec![0, n - 1];
     if let Some(t0) = claims::t0_index(&run.curves) {
@@ -325,7 +327,7 @@ fn boundary_figure(
         let p = &run.curves.points[t];
         snaps.push(Snapshot {
             title: format!("F at step {} (acc {:.3})", p.step, p.test_acc),
-            points: pts(rec.test_row(t)),
+            points: pts(rec.test_row(t)?),
         });
     }
     write_snapshot_grid(&report_dir.join("figures").join(file), title, &snaps)?;
@@ -438,227 +440,24 @@ fn mark_variant(verdicts: &mut [Verdict], variant: bool) {
     }
 }
 
+/// The verdicts so far, and the per-task groups that claims C9 and C10 aggregate.
+#[derive(Default)]
+struct Tally {
+    verdicts: Vec<Verdict>,
+    c9_groups: Vec<(String, Vec<Verdict>)>,
+    c10_groups: Vec<(String, Vec<Verdict>)>,
+}
+
 /// Evaluate every experiment and write the report; returns it.
 pub fn evaluate(ev: &Evaluation) -> Result<Report> {
-    let min = ev.tier.min_seeds();
-    let mut verdicts: Vec<Verdict> = Vec::new();
-    let mut c9_groups: Vec<(String, Vec<Verdict>)> = Vec::new();
-    let mut c10_groups: Vec<(String, Vec<Verdict>)> = Vec::new();
+    let mut tally = Tally::default();
     let mut sections = Vec::new();
     for e in ev.experiments {
-        let m = &e.experiment;
-        let first_verdict = verdicts.len();
-        let counts_for_c9 = m.counts_for_c9 && !m.variant;
-        let seeds = ev
-            .seeds
-            .map_or_else(|| e.tier(ev.tier).seeds.clone(), <[u64]>::to_vec);
-        let command = run_command(e, ev.tier, &seeds);
-        let fig_cmd = format!("{command} --out OUT && sgdc report OUT (figure: report/figures/)");
-        let mut section = Section {
-            name: m.name.clone(),
-            title: m.title.clone(),
-            note: m.note.clone(),
-            command: command.clone(),
-            summaries: Vec::new(),
-            figures: Vec::new(),
-            manifests: Vec::new(),
-        };
-        if let Some(reason) = ev.skipped.get(&m.name) {
-            section.note = format!("{} Skipped: {reason}", section.note);
-            let mut vs = Vec::new();
-            for c in &m.claims {
-                vs.push(Verdict::skipped(c, &m.name, "", reason.clone()));
-            }
-            if m.kind == Kind::Task && counts_for_c9 {
-                c9_groups.push((m.name.clone(), vs.clone()));
-            }
-            verdicts.extend(vs);
-            mark_variant(&mut verdicts[first_verdict..], m.variant);
-            sections.push(section);
-            continue;
-        }
-        let units = plan(e, ev.tier, Some(&seeds));
-        let mut problems = Vec::new();
-        // Runs per set (in set order), and hierarchy references per seed.
-        let mut sets: Vec<(String, Vec<(Found, SeedRun)>)> = Vec::new();
-        let mut hier: Vec<HierarchySeed> = Vec::new();
-        for unit in &units {
-            let main = &unit[0];
-            let Some(found) = locate(ev.dirs, main, &mut problems) else {
-                continue;
-            };
-            let sr = seed_run(&found)?;
-            if e.has_hierarchy() {
-                let mut refs = Vec::new();
-                for j in &unit[1..] {
-                    if let Some(r) = locate(ev.dirs, j, &mut problems) {
-                        let last = r.record.len() - 1;
-                        let mu = curves::mu_against(
-                            &found.record,
-                            r.record.test_row(last),
-                            Estimator::Plugin,
-                        )?;
-                        refs.push((j.set.trim_start_matches("ref-").to_string(), mu));
-                    }
-                }
-                if refs.len() == unit.len() - 1 {
-                    hier.push(HierarchySeed {
-                        seed: found.seed,
-                        steps: sr.curves.points.iter().map(|p| p.step).collect(),
-                        i_fy: sr.curves.points.iter().map(|p| p.i_fy_test).collect(),
-                        references: refs,
-                    });
-                }
-            }
-            match sets.iter_mut().find(|(s, _)| *s == main.set) {
-                Some((_, v)) => v.push((found, sr)),
-                None => sets.push((main.set.clone(), vec![(found, sr)])),
-            }
-        }
-        if problems.len() > 4 {
-            let more = problems.len() - 3;
-            problems.truncate(3);
-            problems.push(format!("and {more} more"));
-        }
-        if !problems.is_empty() {
-            section.note = format!("{} Problems: {}.", section.note, problems.join("; "));
-        }
-        for (set, found) in &sets {
-            let runs: Vec<SeedRun> = found.iter().map(|(_, s)| s.clone()).collect();
-            let scope = if set == "main" {
-                m.name.clone()
-            } else {
-                format!("{}/{set}", m.name)
-            };
-            let title = if set == "main" {
-                m.title.clone()
-            } else {
-                format!("{} ({set})", m.title)
-            };
-            section.manifests.extend(
-                found
-                    .iter()
-                    .filter_map(|(f, _)| serde_json::to_value(&f.manifest).ok()),
-            );
-            section.summaries.extend(summary(&scope, &title, &runs));
-            section.figures.push(task_figure(
-                &ev.report_dir,
-                &scope.replace('/', "-"),
-                &title,
-                &runs,
-                &fig_cmd,
-            )?);
-            let train = e.train_config(ev.tier);
-            let is_2d = train
-                .get("data")
-                .and_then(|d| d.get("task"))
-                .and_then(|t| t.as_str())
-                == Some("disc-sinusoid");
-            if m.kind == Kind::Task && is_2d {
-                if let Some((f, r)) = found.first() {
-                    match boundary_figure(
-                        &ev.report_dir,
-                        &format!("{}-boundaries", scope.replace('/', "-")),
-                        &format!("{title}: decision boundaries"),
-                        &train,
-                        f,
-                        r,
-                        &fig_cmd,
-                    ) {
-                        Ok(Some(fig)) => section.figures.push(fig),
-                        Ok(None) => {}
-                        Err(err) => section
-                            .note
-                            .push_str(&format!(" Decision-boundary figure not drawn: {err}.")),
-                    }
-                }
-            }
-            let ids: Vec<&str> = match m.kind {
-                Kind::Sweep => vec!["C2", "C5"],
-                _ => m.claims.iter().map(String::as_str).collect(),
-            };
-            let vs: Vec<Verdict> = ids
-                .iter()
-                .filter_map(|id| claim_fn(id).map(|f| f(&scope, &runs, min)))
-                .collect();
-            match m.kind {
-                Kind::Sweep => c10_groups.push((scope.clone(), vs.clone())),
-                Kind::Task if counts_for_c9 => c9_groups.push((
-                    scope.clone(),
-                    vs.iter()
-                        .filter(|v| ["C2", "C3", "C4", "C5"].contains(&v.id.as_str()))
-                        .cloned()
-                        .collect(),
-                )),
-                _ => {}
-            }
-            verdicts.extend(vs);
-            if m.reparam {
-                let mut rs = Vec::new();
-                for (f, _) in found {
-                    let path = f.dir.join(REPARAM_FILE);
-                    let r: Option<ReparamResult> = std::fs::read(&path)
-                        .ok()
-                        .and_then(|b| serde_json::from_slice(&b).ok());
-                    match r {
-                        Some(r) => rs.push(ReparamSeed {
-                            seed: f.seed,
-                            disagreement: r.disagreement,
-                            mu_change: (r.mu_reparam - r.mu_original).abs(),
-                        }),
-                        None => problems.push(format!("no {REPARAM_FILE} in {}", f.dir.display())),
-                    }
-                }
-                let mut v = claims::c7_reparameterisation(&scope, &rs, min);
-                if rs.is_empty() {
-                    v.outcome = claims::Outcome::Fail(format!(
-                        "no reparameterisation results ({REPARAM_FILE}) in the run folders"
-                    ));
-                }
-                verdicts.push(v);
-            }
-        }
-        if e.has_hierarchy() {
-            if !hier.is_empty() {
-                section.figures.push(hierarchy_figure(
-                    &ev.report_dir,
-                    &format!("{}-hierarchy", m.name),
-                    &m.title,
-                    &hier,
-                    &fig_cmd,
-                )?);
-            }
-            let mut v = claims::c6_hierarchy(&m.name, &hier, min);
-            if hier.is_empty() {
-                v.outcome = claims::Outcome::Fail(format!(
-                    "no finished hierarchy runs ({})",
-                    problems.join("; ")
-                ));
-            }
-            verdicts.push(v);
-        }
-        if sets.is_empty() && m.kind != Kind::Hierarchy {
-            let vs: Vec<Verdict> = m
-                .claims
-                .iter()
-                .map(|c| Verdict {
-                    outcome: claims::Outcome::Fail(format!(
-                        "no finished runs ({})",
-                        problems.join("; ")
-                    )),
-                    ..Verdict::skipped(c, &m.name, "", "")
-                })
-                .collect();
-            match m.kind {
-                Kind::Sweep => c10_groups.push((m.name.clone(), vs.clone())),
-                Kind::Task if counts_for_c9 => c9_groups.push((m.name.clone(), vs.clone())),
-                _ => {}
-            }
-            verdicts.extend(vs);
-        }
-        mark_variant(&mut verdicts[first_verdict..], m.variant);
-        sections.push(section);
+        let first_verdict = tally.verdicts.len();
+        sections.push(evaluate_experiment(e, ev, &mut tally)?);
+        mark_variant(&mut tally.verdicts[first_verdict..], e.experiment.variant);
     }
+    let mut verdicts = tally.verdicts;
     if ev.aggregate {
         verdicts.push(claims::c8_theory(ev.theory.clone()));
         verdicts.push(ev.trajectory.clone().unwrap_or_else(|| {
@@ -669,11 +468,11 @@ pub fn evaluate(ev: &Evaluation) -> Result<Report> {
                 "not evaluated",
             )
         }));
-        if !c9_groups.is_empty() {
-            verdicts.push(claims::c9_tasks(&c9_groups));
+        if !tally.c9_groups.is_empty() {
+            verdicts.push(claims::c9_tasks(&tally.c9_groups));
         }
-        if !c10_groups.is_empty() {
-            verdicts.push(claims::c10_sweep(&c10_groups));
+        if !tally.c10_groups.is_empty() {
+            verdicts.push(claims::c10_sweep(&tally.c10_groups));
         }
     }
     let report = Report {
@@ -684,6 +483,326 @@ pub fn evaluate(ev: &Evaluation) -> Result<Report> {
     };
     crate::report::write(&ev.report_dir, &report)?;
     Ok(report)
+}
+
+/// What one experiment contributes: its section of the report, its verdicts into `tally`.
+fn evaluate_experiment(e: &Experiment, ev: &Evaluation, tally: &mut Tally) -> Result<Section> {
+    let m = &e.experiment;
+    let seeds = ev
+        .seeds
+        .map_or_else(|| e.tier(ev.tier).seeds.clone(), <[u64]>::to_vec);
+    let command = run_command(e, ev.tier, &seeds);
+    let mut section = Section {
+        name: m.name.clone(),
+        title: m.title.clone(),
+        note: m.note.clone(),
+        command: command.clone(),
+        summaries: Vec::new(),
+        figures: Vec::new(),
+        manifests: Vec::new(),
+    };
+    if let Some(reason) = ev.skipped.get(&m.name) {
+        section.note = format!("{} Skipped: {reason}", section.note);
+        skip_claims(e, reason, tally);
+        return Ok(section);
+    }
+    let fig_cmd = format!("{command} --out OUT && sgdc report OUT (figure: report/figures/)");
+    let mut problems = Vec::new();
+    let found = find_runs(e, ev, &seeds, &mut problems)?;
+    for (set, runs) in &found.sets {
+        evaluate_set(
+            e,
+            ev,
+            set,
+            runs,
+            &fig_cmd,
+            &mut section,
+            &mut problems,
+            tally,
+        )?;
+    }
+    if e.has_hierarchy() {
+        hierarchy_claim(
+            e,
+            ev,
+            &found.hierarchy,
+            &fig_cmd,
+            &mut section,
+            &problems,
+            tally,
+        )?;
+    }
+    if found.sets.is_empty() && m.kind != Kind::Hierarchy {
+        no_runs_claims(e, &problems, tally);
+    }
+    // Every problem reaches the note, those found while evaluating the sets included.
+    let problems = summarise(problems);
+    if !problems.is_empty() {
+        section.note = format!("{} Problems: {}.", section.note, problems.join("; "));
+    }
+    Ok(section)
+}
+
+/// At most four problems: the first three and a count of the rest.
+fn summarise(mut problems: Vec<String>) -> Vec<String> {
+    if problems.len() > 4 {
+        let more = problems.len() - 3;
+        problems.truncate(3);
+        problems.push(format!("and {more} more"));
+    }
+    problems
+}
+
+/// Whether this experiment's task verdicts enter claim C9.
+fn counts_for_c9(e: &Experiment) -> bool {
+    e.experiment.counts_for_c9 && !e.experiment.variant
+}
+
+/// Every claim of a skipped experiment, marked skipped with the reason.
+fn skip_claims(e: &Experiment, reason: &str, tally: &mut Tally) {
+    let m = &e.experiment;
+    let vs: Vec<Verdict> = m
+        .claims
+        .iter()
+        .map(|c| Verdict::skipped(c, &m.name, "", reason.to_string()))
+        .collect();
+    if m.kind == Kind::Task && counts_for_c9(e) {
+        tally.c9_groups.push((m.name.clone(), vs.clone()));
+    }
+    tally.verdicts.extend(vs);
+}
+
+/// The finished runs of an experiment.
+struct FoundRuns {
+    /// Per set (in set order): each run with its curves.
+    sets: Vec<(String, Vec<(Found, SeedRun)>)>,
+    /// Per seed, the hierarchy's references (complete seeds only).
+    hierarchy: Vec<HierarchySeed>,
+}
+
+/// Locate every planned run of `e` in the output folders and compute its curves; what is
+/// missing or broken goes to `problems`.
+fn find_runs(
+    e: &Experiment,
+    ev: &Evaluation,
+    seeds: &[u64],
+    problems: &mut Vec<String>,
+) -> Result<FoundRuns> {
+    let mut out = FoundRuns {
+        sets: Vec::new(),
+        hierarchy: Vec::new(),
+    };
+    for unit in &plan(e, ev.tier, Some(seeds)) {
+        let main = &unit[0];
+        let Some(found) = locate(ev.dirs, main, problems) else {
+            continue;
+        };
+        let sr = seed_run(&found)?;
+        if e.has_hierarchy() {
+            if let Some(h) = hierarchy_seed(ev, unit, &found, &sr, problems)? {
+                out.hierarchy.push(h);
+            }
+        }
+        match out.sets.iter_mut().find(|(s, _)| *s == main.set) {
+            Some((_, v)) => v.push((found, sr)),
+            None => out.sets.push((main.set.clone(), vec![(found, sr)])),
+        }
+    }
+    Ok(out)
+}
+
+/// mu(F_t; C_k) of one seed against each reference of the hierarchy; `None` unless every
+/// reference run was found.
+fn hierarchy_seed(
+    ev: &Evaluation,
+    unit: &[Job],
+    found: &Found,
+    sr: &SeedRun,
+    problems: &mut Vec<String>,
+) -> Result<Option<HierarchySeed>> {
+    let mut refs = Vec::new();
+    for j in &unit[1..] {
+        if let Some(r) = locate(ev.dirs, j, problems) {
+            let mu =
+                curves::mu_against(&found.record, r.record.last_test_row()?, Estimator::Plugin)?;
+            refs.push((j.set.trim_start_matches("ref-").to_string(), mu));
+        }
+    }
+    Ok((refs.len() == unit.len() - 1).then(|| HierarchySeed {
+        seed: found.seed,
+        steps: sr.curves.points.iter().map(|p| p.step).collect(),
+        i_fy: sr.curves.points.iter().map(|p| p.i_fy_test).collect(),
+        references: refs,
+    }))
+}
+
+/// One set of runs of an experiment (the main one, or a sweep setting): its summary, figures
+/// and verdicts.
+#[allow(clippy::too_many_arguments)]
+fn evaluate_set(
+    e: &Experiment,
+    ev: &Evaluation,
+    set: &str,
+    found: &[(Found, SeedRun)],
+    fig_cmd: &str,
+    section: &mut Section,
+    problems: &mut Vec<String>,
+    tally: &mut Tally,
+) -> Result<()> {
+    let m = &e.experiment;
+    let runs: Vec<SeedRun> = found.iter().map(|(_, s)| s.clone()).collect();
+    let (scope, title) = if set == "main" {
+        (m.name.clone(), m.title.clone())
+    } else {
+        (format!("{}/{set}", m.name), format!("{} ({set})", m.title))
+    };
+    section.manifests.extend(
+        found
+            .iter()
+            .filter_map(|(f, _)| serde_json::to_value(&f.manifest).ok()),
+    );
+    section.summaries.extend(summary(&scope, &title, &runs));
+    let file = scope.replace('/', "-");
+    section
+        .figures
+        .push(task_figure(&ev.report_dir, &file, &title, &runs, fig_cmd)?);
+    let train = e.train_config(ev.tier);
+    let is_2d = train
+        .get("data")
+        .and_then(|d| d.get("task"))
+        .and_then(|t| t.as_str())
+        == Some("disc-sinusoid");
+    if m.kind == Kind::Task && is_2d {
+        if let Some((f, r)) = found.first() {
+            let name = format!("{file}-boundaries");
+            let fig_title = format!("{title}: decision boundaries");
+            match boundary_figure(&ev.report_dir, &name, &fig_title, &train, f, r, fig_cmd) {
+                Ok(Some(fig)) => section.figures.push(fig),
+                Ok(None) => {}
+                Err(err) => section
+                    .note
+                    .push_str(&format!(" Decision-boundary figure not drawn: {err}.")),
+            }
+        }
+    }
+    task_claims(e, ev, &scope, &runs, tally);
+    if m.reparam {
+        tally
+            .verdicts
+            .push(reparam_claim(&scope, found, ev.tier.min_seeds(), problems));
+    }
+    Ok(())
+}
+
+/// The per-task claims of a set, and its groups for C9 (tasks) or C10 (sweep settings).
+fn task_claims(e: &Experiment, ev: &Evaluation, scope: &str, runs: &[SeedRun], tally: &mut Tally) {
+    let m = &e.experiment;
+    let min = ev.tier.min_seeds();
+    let ids: Vec<&str> = match m.kind {
+        Kind::Sweep => vec!["C2", "C5"],
+        _ => m.claims.iter().map(String::as_str).collect(),
+    };
+    let vs: Vec<Verdict> = ids
+        .iter()
+        .filter_map(|id| claim_fn(id).map(|f| f(scope, runs, min)))
+        .collect();
+    match m.kind {
+        Kind::Sweep => tally.c10_groups.push((scope.to_string(), vs.clone())),
+        Kind::Task if counts_for_c9(e) => tally.c9_groups.push((
+            scope.to_string(),
+            vs.iter()
+                .filter(|v| ["C2", "C3", "C4", "C5"].contains(&v.id.as_str()))
+                .cloned()
+                .collect(),
+        )),
+        _ => {}
+    }
+    tally.verdicts.extend(vs);
+}
+
+/// Claim C7 from the reparameterisation results stored in the run folders.
+fn reparam_claim(
+    scope: &str,
+    found: &[(Found, SeedRun)],
+    min: usize,
+    problems: &mut Vec<String>,
+) -> Verdict {
+    let mut rs = Vec::new();
+    for (f, _) in found {
+        let path = f.dir.join(REPARAM_FILE);
+        let r: Option<ReparamResult> = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        match r {
+            Some(r) => rs.push(ReparamSeed {
+                seed: f.seed,
+                disagreement: r.disagreement,
+                mu_change: (r.mu_reparam - r.mu_original).abs(),
+            }),
+            None => problems.push(format!("no {REPARAM_FILE} in {}", f.dir.display())),
+        }
+    }
+    let mut v = claims::c7_reparameterisation(scope, &rs, min);
+    if rs.is_empty() {
+        v.outcome = claims::Outcome::Fail(format!(
+            "no reparameterisation results ({REPARAM_FILE}) in the run folders"
+        ));
+    }
+    v
+}
+
+/// Claim C6 over the hierarchy's seeds, with its figure.
+fn hierarchy_claim(
+    e: &Experiment,
+    ev: &Evaluation,
+    hier: &[HierarchySeed],
+    fig_cmd: &str,
+    section: &mut Section,
+    problems: &[String],
+    tally: &mut Tally,
+) -> Result<()> {
+    let m = &e.experiment;
+    if !hier.is_empty() {
+        section.figures.push(hierarchy_figure(
+            &ev.report_dir,
+            &format!("{}-hierarchy", m.name),
+            &m.title,
+            hier,
+            fig_cmd,
+        )?);
+    }
+    let mut v = claims::c6_hierarchy(&m.name, hier, ev.tier.min_seeds());
+    if hier.is_empty() {
+        v.outcome = claims::Outcome::Fail(format!(
+            "no finished hierarchy runs ({})",
+            summarise(problems.to_vec()).join("; ")
+        ));
+    }
+    tally.verdicts.push(v);
+    Ok(())
+}
+
+/// Every claim of an experiment none of whose runs was found fails, naming the problems.
+fn no_runs_claims(e: &Experiment, problems: &[String], tally: &mut Tally) {
+    let m = &e.experiment;
+    let why = format!(
+        "no finished runs ({})",
+        summarise(problems.to_vec()).join("; ")
+    );
+    let vs: Vec<Verdict> = m
+        .claims
+        .iter()
+        .map(|c| Verdict {
+            outcome: claims::Outcome::Fail(why.clone()),
+            ..Verdict::skipped(c, &m.name, "", "")
+        })
+        .collect();
+    match m.kind {
+        Kind::Sweep => tally.c10_groups.push((m.name.clone(), vs.clone())),
+        Kind::Task if counts_for_c9(e) => tally.c9_groups.push((m.name.clone(), vs.clone())),
+        _ => {}
+    }
+    tally.verdicts.extend(vs);
 }
 
 #[cfg(test)]
@@ -796,7 +915,7 @@ data = { task = "disc-sinusoid" }
         for u in &toy {
             let dir = out.join(&u[0].rel_dir);
             let rec = RunRecord::load(&dir).unwrap();
-            let last = rec.test_row(rec.len() - 1).to_vec();
+            let last = rec.last_test_row().unwrap().to_vec();
             store_reparam(&dir, &last, &last).unwrap();
         }
         let ev = quick_evaluation(&exps, std::slice::from_ref(&out));

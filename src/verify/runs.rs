@@ -341,7 +341,7 @@ pub(crate) mod tests {
         }
         fn reparam(&self, run: &Path, _seed: u64) -> Result<(Vec<u8>, Vec<u8>)> {
             let rec = RunRecord::load(run)?;
-            let last = rec.test_row(rec.len() - 1).to_vec();
+            let last = rec.last_test_row()?.to_vec();
             Ok((last.clone(), last))
         }
     }

@@ -48,7 +48,10 @@ fn run_folder_is_complete_and_loadable() {
     assert!(summary.linear.train_acc > 0.6, "{:?}", summary.linear);
     // The saved network re-predicts the last recorded row.
     let last = rec.len() - 1;
-    assert_eq!(predict(&out, &task.test).unwrap(), rec.test_row(last));
+    assert_eq!(
+        predict(&out, &task.test).unwrap(),
+        rec.test_row(last).unwrap()
+    );
     assert!(!out.join("resume").exists());
     let stray: Vec<_> = std::fs::read_dir(&out)
         .unwrap()

@@ -17,7 +17,6 @@
 
 pub mod claim;
 pub mod linalg;
-pub mod measures_prob;
 pub mod plot;
 pub mod predict;
 pub mod simulate;

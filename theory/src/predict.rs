@@ -5,8 +5,8 @@
 //! has `score_L = <v, s>`, `score_F = <u, s> + g` with `g ~ N(0, sigma^2)` independent of `s`
 //! (exactly, when the extra coordinates are Gaussian), and `Y = [<w*, s> > 0]`.
 
-use super::measures_prob::mutual_informations;
 use crate::data::linear_signal::SignalLaw;
+use crate::info::{Measures, Unit};
 use serde::{Deserialize, Serialize};
 use std::f64::consts::PI;
 
@@ -176,7 +176,7 @@ pub fn from_joint(joint: [f64; 8], exact_signal: bool) -> Prediction {
             }
         }
     }
-    let mi = mutual_informations(&joint);
+    let mi = Measures::of_binary_law(&joint, Unit::Bits);
     Prediction {
         joint,
         pr_disagree,

@@ -154,9 +154,55 @@ pub fn simulate(model: &dyn LinearSignal, cfg: &SimConfig) -> Result<SimResult> 
         ));
     }
     let (n, seed) = (cfg.n, cfg.seed);
-
-    // Training set: row i from its own sub-stream, so rows are drawn in parallel.
     let t0 = Instant::now();
+    let (design, y, y_pm) = sample_training(model, n, seed);
+    let t_sample = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let fit = fit_phases(&design, d, &y, &y_pm, cfg)?;
+    let t_fit = t1.elapsed().as_secs_f64();
+    // Closed-form prediction, before any test point is drawn.
+    let (theory, sigma2, delta_z_max_share) = closed_form(model, &fit);
+    let apriori = match model.signal_law() {
+        SignalLaw::StandardGaussian if dim >= n => {
+            apriori_pr_disagree(n, dim, d, model.noise_rate())
+        }
+        _ => None,
+    };
+    let t2 = Instant::now();
+    let test = measure_test_sample(model, cfg, &fit)?;
+    let t_test = t2.elapsed().as_secs_f64();
+    Ok(SimResult {
+        model: model.name(),
+        n,
+        dim,
+        signal_dim: d,
+        eta: model.noise_rate(),
+        seed,
+        n_test: cfg.n_test,
+        interpolates: dim >= n,
+        train_err_l: fit.train_err_l,
+        train_err_f: fit.train_err_f,
+        acc_l: test.acc_l,
+        acc_f: test.acc_f,
+        pr_disagree: test.pr_disagree,
+        mu: test.mu,
+        i_ly: test.i_ly,
+        measures: test.measures,
+        theory,
+        apriori_pr_disagree: apriori,
+        delta_norm: linalg::norm(&fit.delta),
+        sigma_extra: sigma2.sqrt(),
+        gaussian_extras: model.gaussian_extras(),
+        delta_z_max_share,
+        gd: fit.gd,
+        seconds: [t_sample, t_fit, t_test],
+    })
+}
+
+/// The training set: row `i` from its own sub-stream (so rows are drawn in parallel), labels
+/// with noise; returns the design, the labels and the labels as +-1.
+fn sample_training(model: &dyn LinearSignal, n: usize, seed: u64) -> (Design, Vec<u8>, Vec<f64>) {
+    let dim = model.dim();
     let mut x = vec![0f32; n * dim];
     x.par_chunks_mut(dim.max(1))
         .enumerate()
@@ -171,56 +217,77 @@ pub fn simulate(model: &dyn LinearSignal, cfg: &SimConfig) -> Result<SimResult> 
         &mut stream(seed, Stream::LabelNoise, 0),
     );
     let y_pm: Vec<f64> = y.iter().map(|&v| if v == 1 { 1.0 } else { -1.0 }).collect();
-    let t_sample = t0.elapsed().as_secs_f64();
+    (design, y, y_pm)
+}
 
-    // Phase 1: least squares on the signal coordinates.
-    let t1 = Instant::now();
-    let w_l = least_squares_signal(&design, d, &y_pm)?;
+/// Phases 1 and 2 fitted on the training set.
+struct Fit {
+    /// Phase 1: L's weights on the signal coordinates.
+    w_l: Vec<f64>,
+    /// Phase 2: the minimum-norm correction over all coordinates.
+    delta: Vec<f64>,
+    /// The gradient-descent check of `delta`, when made.
+    gd: Option<GdReport>,
+    train_err_l: f64,
+    train_err_f: f64,
+}
+
+/// Phase 1 (least squares on the signal coordinates), phase 2 (the minimum-norm correction of
+/// L's residual, optionally checked by gradient descent), and both training errors.
+fn fit_phases(design: &Design, d: usize, y: &[u8], y_pm: &[f64], cfg: &SimConfig) -> Result<Fit> {
+    let n = design.n;
+    let w_l = least_squares_signal(design, d, y_pm)?;
     let score_l: Vec<f64> = (0..n)
         .map(|i| linalg::dot32(&design.row(i)[..d], &w_l))
         .collect();
     let r: Vec<f64> = y_pm.iter().zip(&score_l).map(|(a, b)| a - b).collect();
-
-    // Phase 2: the minimum-norm correction, optionally checked by gradient descent.
-    let (delta, lam_max) = linalg::min_norm_correction(&design, &r, cfg.gd_check)?;
-    let gd = if let Some(lam_max) = lam_max {
-        let (dg, steps, rel_grad, converged) =
-            linalg::gradient_descent(&design, &r, lam_max, cfg.gd_tol, cfg.gd_max_steps);
-        let diff: Vec<f64> = dg.iter().zip(&delta).map(|(a, b)| a - b).collect();
-        let floor = 1e-9 * linalg::norm(&r) / lam_max.sqrt().max(f64::MIN_POSITIVE);
-        let base = linalg::norm(&delta).max(floor);
-        let rel_diff = if base > 0.0 {
-            linalg::norm(&diff) / base
-        } else {
-            0.0
-        };
-        Some(GdReport {
-            steps,
-            rel_grad,
-            rel_diff,
-            converged,
-        })
-    } else {
-        None
-    };
+    let (delta, lam_max) = linalg::min_norm_correction(design, &r, cfg.gd_check)?;
+    let gd = lam_max.map(|lam_max| gd_check(design, &r, &delta, lam_max, cfg));
     let corr_train = design.mul(&delta);
     let errs = |scores: &mut dyn Iterator<Item = f64>| {
         scores
-            .zip(&y)
+            .zip(y)
             .filter(|(s, &yi)| u8::from(*s > 0.0) != yi)
             .count() as f64
             / n as f64
     };
-    let train_err_l = errs(&mut score_l.iter().copied());
-    let train_err_f = errs(&mut score_l.iter().zip(&corr_train).map(|(a, b)| a + b));
-    let t_fit = t1.elapsed().as_secs_f64();
+    Ok(Fit {
+        train_err_l: errs(&mut score_l.iter().copied()),
+        train_err_f: errs(&mut score_l.iter().zip(&corr_train).map(|(a, b)| a + b)),
+        w_l,
+        delta,
+        gd,
+    })
+}
 
-    // Closed-form prediction, before any test point is drawn.
-    let (delta_s, delta_z) = delta.split_at(d);
+/// Gradient descent from zero on the residual `r`, compared with the closed-form `delta`.
+fn gd_check(design: &Design, r: &[f64], delta: &[f64], lam_max: f64, cfg: &SimConfig) -> GdReport {
+    let (dg, steps, rel_grad, converged) =
+        linalg::gradient_descent(design, r, lam_max, cfg.gd_tol, cfg.gd_max_steps);
+    let diff: Vec<f64> = dg.iter().zip(delta).map(|(a, b)| a - b).collect();
+    let floor = 1e-9 * linalg::norm(r) / lam_max.sqrt().max(f64::MIN_POSITIVE);
+    let base = linalg::norm(delta).max(floor);
+    let rel_diff = if base > 0.0 {
+        linalg::norm(&diff) / base
+    } else {
+        0.0
+    };
+    GdReport {
+        steps,
+        rel_grad,
+        rel_diff,
+        converged,
+    }
+}
+
+/// The closed-form law of `(F, L, Y)` given the fit, the variance of the correction's extra part
+/// on a fresh point, and the largest share of one extra coordinate in it.
+fn closed_form(model: &dyn LinearSignal, fit: &Fit) -> (Prediction, f64, f64) {
+    let (delta_s, delta_z) = fit.delta.split_at(model.signal_dim());
     let dz2: f64 = delta_z.iter().map(|v| v * v).sum();
     let sigma2 = model.extra_variance() * dz2;
     let theory = predict(
-        &w_l,
+        &fit.w_l,
         delta_s,
         model.true_direction(),
         sigma2,
@@ -231,16 +298,23 @@ pub fn simulate(model: &dyn LinearSignal, cfg: &SimConfig) -> Result<SimResult> 
     } else {
         0.0
     };
-    let apriori = match model.signal_law() {
-        SignalLaw::StandardGaussian if dim >= n => {
-            apriori_pr_disagree(n, dim, d, model.noise_rate())
-        }
-        _ => None,
-    };
+    (theory, sigma2, delta_z_max_share)
+}
 
-    // Fresh test sample, measured with the crate's information measures.
-    let t2 = Instant::now();
-    let m = cfg.n_test;
+/// What the fresh test sample measures, with intervals.
+struct TestSample {
+    measures: Measures,
+    pr_disagree: Interval,
+    acc_l: Interval,
+    acc_f: Interval,
+    mu: Interval,
+    i_ly: Interval,
+}
+
+/// A fresh test sample (point `j` from its own sub-stream), measured with the crate's
+/// information measures: Wilson intervals for the rates, bootstrap intervals for mu and I(L;Y).
+fn measure_test_sample(model: &dyn LinearSignal, cfg: &SimConfig, fit: &Fit) -> Result<TestSample> {
+    let (d, dim, seed, m) = (model.signal_dim(), model.dim(), cfg.seed, cfg.n_test);
     let preds: Vec<(u8, u8, u8)> = (0..m)
         .into_par_iter()
         .map_init(
@@ -249,8 +323,8 @@ pub fn simulate(model: &dyn LinearSignal, cfg: &SimConfig) -> Result<SimResult> 
                 let mut rng = stream(seed, Stream::Synthetic, TEST_SUBSTREAM_BASE + j as u64);
                 model.sample_input(&mut rng, buf);
                 let yl = model.clean_label(buf);
-                let sl = linalg::dot32(&buf[..d], &w_l);
-                let sf = sl + linalg::dot32(buf, &delta);
+                let sl = linalg::dot32(&buf[..d], &fit.w_l);
+                let sf = sl + linalg::dot32(buf, &fit.delta);
                 (u8::from(sf > 0.0), u8::from(sl > 0.0), yl)
             },
         )
@@ -259,7 +333,6 @@ pub fn simulate(model: &dyn LinearSignal, cfg: &SimConfig) -> Result<SimResult> 
     let l: Vec<u8> = preds.iter().map(|p| p.1).collect();
     let yt: Vec<u8> = preds.iter().map(|p| p.2).collect();
     let table = Table3::from_labels(&f, &l, &yt, [2, 2, 2], ["F", "L", "Y"])?;
-    let measures = Measures::from_table(&table, Estimator::Plugin, Unit::Bits);
     let count = |pred: &dyn Fn(usize, usize, usize) -> bool| -> u64 {
         let mut c = 0;
         for a in 0..2 {
@@ -274,37 +347,14 @@ pub fn simulate(model: &dyn LinearSignal, cfg: &SimConfig) -> Result<SimResult> 
         c
     };
     let m64 = m as u64;
-    let pr_disagree = wilson(count(&|a, b, _| a != b), m64, cfg.level);
-    let acc_l = wilson(count(&|_, b, v| b == v), m64, cfg.level);
-    let acc_f = wilson(count(&|a, _, v| a == v), m64, cfg.level);
     let (mu, i_ly) = bootstrap_mu(&table, cfg.bootstrap, cfg.level, seed)?;
-    let t_test = t2.elapsed().as_secs_f64();
-
-    Ok(SimResult {
-        model: model.name(),
-        n,
-        dim,
-        signal_dim: d,
-        eta: model.noise_rate(),
-        seed,
-        n_test: m,
-        interpolates: dim >= n,
-        train_err_l,
-        train_err_f,
-        acc_l,
-        acc_f,
-        pr_disagree,
+    Ok(TestSample {
+        measures: Measures::from_table(&table, Estimator::Plugin, Unit::Bits),
+        pr_disagree: wilson(count(&|a, b, _| a != b), m64, cfg.level),
+        acc_l: wilson(count(&|_, b, v| b == v), m64, cfg.level),
+        acc_f: wilson(count(&|a, _, v| a == v), m64, cfg.level),
         mu,
         i_ly,
-        measures,
-        theory,
-        apriori_pr_disagree: apriori,
-        delta_norm: linalg::norm(&delta),
-        sigma_extra: sigma2.sqrt(),
-        gaussian_extras: model.gaussian_extras(),
-        delta_z_max_share,
-        gd,
-        seconds: [t_sample, t_fit, t_test],
     })
 }
 

@@ -4,7 +4,6 @@ use super::predict::normal_quantile;
 use crate::info::{Estimator, Measures, Table3, Unit};
 use crate::rng::{stream, Stream};
 use crate::Result;
-use rand_distr::{Binomial, Distribution};
 use serde::{Deserialize, Serialize};
 
 /// A point estimate with a two-sided confidence interval and a standard error.
@@ -45,8 +44,9 @@ pub fn wilson(k: u64, m: u64, level: f64) -> Interval {
 }
 
 /// Bootstrap intervals (percentile, level `level`) for `mu` and `I(L;Y)` of a binary `(F, L, Y)`
-/// table: `reps` multinomial resamples of its cells, drawn from the
-/// [`Stream::Bootstrap`] stream of `seed`.
+/// table: `reps` resamples of its test points, drawn from the [`Stream::Bootstrap`] stream of
+/// `seed` by the project's one bootstrap ([`crate::info::bootstrap`], interpolated percentiles).
+/// With `reps = 0` both intervals shrink to the estimate.
 pub fn bootstrap_mu(
     t: &Table3,
     reps: usize,
@@ -54,36 +54,14 @@ pub fn bootstrap_mu(
     seed: u64,
 ) -> Result<(Interval, Interval)> {
     let est = Measures::from_table(t, Estimator::Plugin, Unit::Bits);
-    let m = t.n();
-    let mut rng = stream(seed, Stream::Bootstrap, 0);
-    let counts = t.counts().to_vec();
-    let (mut mus, mut ilys) = (Vec::with_capacity(reps), Vec::with_capacity(reps));
-    for _ in 0..reps {
-        let mut left = m;
-        let mut mass = 1.0f64;
-        let mut c = vec![0u64; counts.len()];
-        for (i, &ci) in counts.iter().enumerate() {
-            if left == 0 || mass <= 0.0 {
-                break;
-            }
-            let p = ci as f64 / m as f64;
-            if i + 1 == counts.len() {
-                c[i] = left;
-                break;
-            }
-            let q = (p / mass).clamp(0.0, 1.0);
-            let draw = match Binomial::new(left, q) {
-                Ok(b) => b.sample(&mut rng),
-                Err(_) => (left as f64 * q).round() as u64,
-            };
-            c[i] = draw;
-            left -= draw;
-            mass -= p;
-        }
-        let tb = Table3::from_counts([2, 2, 2], c)?;
-        let mb = Measures::from_table(&tb, Estimator::Plugin, Unit::Bits);
-        mus.push(mb.mu);
-        ilys.push(mb.i_ly);
+    let (mut mus, mut ilys) = (Vec::new(), Vec::new());
+    if reps > 0 {
+        let mut rng = stream(seed, Stream::Bootstrap, 0);
+        let draws = crate::info::bootstrap(t, reps, &mut rng, |r| {
+            let m = Measures::from_table(r, Estimator::Plugin, Unit::Bits);
+            (m.mu, m.i_ly)
+        })?;
+        (mus, ilys) = draws.into_iter().unzip();
     }
     Ok((
         percentile(est.mu, &mut mus, level),
@@ -91,6 +69,8 @@ pub fn bootstrap_mu(
     ))
 }
 
+/// The estimate `value` with the percentile interval and the standard deviation of its
+/// bootstrap replicates `xs` as standard error.
 fn percentile(value: f64, xs: &mut [f64], level: f64) -> Interval {
     if xs.is_empty() {
         return Interval {
@@ -100,17 +80,13 @@ fn percentile(value: f64, xs: &mut [f64], level: f64) -> Interval {
             se: 0.0,
         };
     }
-    xs.sort_by(f64::total_cmp);
-    let q = |p: f64| {
-        let idx = ((xs.len() - 1) as f64 * p).round() as usize;
-        xs[idx.min(xs.len() - 1)]
-    };
+    let iv = crate::info::percentile_interval(xs, level);
     let mean = xs.iter().sum::<f64>() / xs.len() as f64;
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (xs.len().max(2) - 1) as f64;
     Interval {
         value,
-        lo: q((1.0 - level) / 2.0),
-        hi: q(0.5 + level / 2.0),
+        lo: iv.lo,
+        hi: iv.hi,
         se: var.sqrt(),
     }
 }

@@ -209,7 +209,7 @@ pub fn compare(run: &NetworkRun, cfg: &TrajectoryConfig) -> Result<NetworkCompar
     let nref = kmax + 1;
     let mut counts = vec![0u64; times.len() * nref * 8];
     for (ti, base) in (0..times.len()).map(|t| (t, t * nref * 8)) {
-        let row = rec.test_row(ti);
+        let row = rec.test_row(ti)?;
         for i in 0..n {
             let (f, y) = (row[i] == 1, rec.y_test[i] == 1);
             for k in 0..kmax {
