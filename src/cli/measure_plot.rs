@@ -1,11 +1,12 @@
 //! `sgdc measure --plot`: the report's curve figure for predictions saved anywhere.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use sgd_complexity::claims::departure;
 use sgd_complexity::claims::thresholds::T0_GAP_BITS;
 use sgd_complexity::info::input::read_labels;
 use sgd_complexity::info::{BootstrapCi, Interval, Measures};
 use sgd_complexity::report::figures::{write_curve_figure_with_x, Band, CurveFigure, STEP_AXIS};
+use sgd_complexity::Error;
 use std::path::{Path, PathBuf};
 
 /// One checkpoint of the curve: its measures and, with `--bootstrap`, their intervals.
@@ -40,15 +41,19 @@ pub fn plot(
         Some(spec) => {
             let s = read_labels(spec)?;
             if s.is_2d || s.cols != t {
-                bail!(
-                    "{spec}: {} values of shape {}x{}; --steps needs one SGD step per row of --f ({t})",
-                    s.values.len(),
-                    s.rows,
-                    s.cols
-                );
+                return Err(Error::input(
+                    spec,
+                    format!(
+                        "{} values of shape {}x{}; --steps needs one SGD step per row of --f ({t})",
+                        s.values.len(),
+                        s.rows,
+                        s.cols
+                    ),
+                )
+                .into());
             }
             if s.values.windows(2).any(|w| w[1] <= w[0]) {
-                bail!("{spec}: steps must be strictly increasing");
+                return Err(Error::input(spec, "steps must be strictly increasing").into());
             }
             (
                 s.values.iter().map(|&v| v as f64 + 1.0).collect(),
