@@ -6,7 +6,8 @@ use crate::{Error, Result};
 use plotters::prelude::*;
 use std::path::Path;
 
-fn plot_err(path: &Path, e: impl std::fmt::Display) -> Error {
+/// A figure that could not be drawn, naming the file it was for.
+pub(crate) fn plot_err(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::BadFile {
         path: path.to_path_buf(),
         reason: format!("could not draw the figure: {e}"),
@@ -16,16 +17,33 @@ fn plot_err(path: &Path, e: impl std::fmt::Display) -> Error {
 /// Render the figure as SVG text.
 pub fn svg(sweep: &SweepResult, path_for_errors: &Path) -> Result<String> {
     let mut text = String::new();
-    {
-        let root = SVGBackend::with_string(&mut text, (1100, 460)).into_drawing_area();
-        root.fill(&WHITE)
-            .map_err(|e| plot_err(path_for_errors, e))?;
-        let (left, right) = root.split_horizontally(560);
-        draw_left(sweep, &left).map_err(|e| plot_err(path_for_errors, e))?;
-        draw_right(sweep, &right).map_err(|e| plot_err(path_for_errors, e))?;
-        root.present().map_err(|e| plot_err(path_for_errors, e))?;
-    }
+    two_panels(
+        SVGBackend::with_string(&mut text, (1100, 460)).into_drawing_area(),
+        560,
+        path_for_errors,
+        |a| draw_left(sweep, a),
+        |a| draw_right(sweep, a),
+    )?;
     Ok(text)
+}
+
+/// What a panel's drawing returns (plotters' errors are of many types).
+pub(crate) type Plain = std::result::Result<(), Box<dyn std::error::Error>>;
+
+/// A white figure split at `split` pixels into a left and a right panel, each drawn by its
+/// function; errors name `path`.
+pub(crate) fn two_panels<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    split: u32,
+    path: &Path,
+    left: impl FnOnce(&DrawingArea<DB, plotters::coord::Shift>) -> Plain,
+    right: impl FnOnce(&DrawingArea<DB, plotters::coord::Shift>) -> Plain,
+) -> Result<()> {
+    root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
+    let (l, r) = root.split_horizontally(split);
+    left(&l).map_err(|e| plot_err(path, e))?;
+    right(&r).map_err(|e| plot_err(path, e))?;
+    root.present().map_err(|e| plot_err(path, e))
 }
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;

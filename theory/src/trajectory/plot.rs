@@ -4,44 +4,35 @@
 
 use super::claim::TrajectoryResult;
 use crate::claims::thresholds::C6_DEPARTURE_GAP_BITS;
-use crate::{Error, Result};
+use crate::theory::plot::{two_panels, Plain};
+use crate::Result;
 use plotters::prelude::*;
 use std::path::Path;
-
-fn plot_err(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::BadFile {
-        path: path.to_path_buf(),
-        reason: format!("could not draw the figure: {e}"),
-    }
-}
 
 const COLOURS: [RGBColor; 5] = [BLUE, RED, GREEN, MAGENTA, CYAN];
 
 /// Render the figure as SVG text.
 pub fn svg(r: &TrajectoryResult, path_for_errors: &Path) -> Result<String> {
     let mut text = String::new();
-    {
-        let root = SVGBackend::with_string(&mut text, (1200, 480)).into_drawing_area();
-        root.fill(&WHITE)
-            .map_err(|e| plot_err(path_for_errors, e))?;
-        let (left, right) = root.split_horizontally(600);
-        draw_curves(r, &left).map_err(|e| plot_err(path_for_errors, e))?;
-        draw_gaps(r, &right).map_err(|e| plot_err(path_for_errors, e))?;
-        root.present().map_err(|e| plot_err(path_for_errors, e))?;
-    }
+    two_panels(
+        SVGBackend::with_string(&mut text, (1200, 480)).into_drawing_area(),
+        600,
+        path_for_errors,
+        |a| draw_curves(r, a),
+        |a| draw_gaps(r, a),
+    )?;
     Ok(text)
 }
 
-type Plain = std::result::Result<(), Box<dyn std::error::Error>>;
-
 /// Render the figure as a PNG file at `path`.
 pub fn png(r: &TrajectoryResult, path: &Path) -> Result<()> {
-    let root = BitMapBackend::new(path, (1200, 480)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
-    let (left, right) = root.split_horizontally(600);
-    draw_curves(r, &left).map_err(|e| plot_err(path, e))?;
-    draw_gaps(r, &right).map_err(|e| plot_err(path, e))?;
-    root.present().map_err(|e| plot_err(path, e))
+    two_panels(
+        BitMapBackend::new(path, (1200, 480)).into_drawing_area(),
+        600,
+        path,
+        |a| draw_curves(r, a),
+        |a| draw_gaps(r, a),
+    )
 }
 
 fn x_range(r: &TrajectoryResult) -> (f64, f64) {
