@@ -22,23 +22,14 @@ impl ModelSpec {
             ModelSpec::Mlp { .. } | ModelSpec::Linear | ModelSpec::Torchscript { .. } => None,
             ModelSpec::Resnet20 { .. } => images("resnet20"),
             ModelSpec::Cnn { .. } => images("the cnn").or_else(|| {
-                // Four 3x3 valid convolutions, 2x2 pooling after the first two (as built).
-                let (mut h, mut w) = (input[1] as i64, input[2] as i64);
-                for i in 0..4 {
-                    h -= 2;
-                    w -= 2;
-                    if i < 2 {
-                        h /= 2;
-                        w /= 2;
-                    }
-                    if h < 1 || w < 1 {
-                        return Some(format!(
+                super::cnn_feature_map(input[1], input[2])
+                    .is_none()
+                    .then(|| {
+                        format!(
                             "the cnn needs images of at least 26x26 pixels; these are {}x{}",
                             input[1], input[2]
-                        ));
-                    }
-                }
-                None
+                        )
+                    })
             }),
         }
     }

@@ -213,24 +213,17 @@ impl Net {
             ModelSpec::Cnn { channels, hidden } => {
                 let (c, h, w) = image_shape(input, "cnn")?;
                 let mut convs = Vec::with_capacity(4);
+                let (hh, ww) = cnn_feature_map(h, w).ok_or_else(|| {
+                    Error::param(
+                        "input shape",
+                        format!("{input:?}"),
+                        "too small for the CNN (needs at least 26x26 pixels)",
+                    )
+                })?;
                 let mut cin = c;
-                let (mut hh, mut ww) = (h as i64, w as i64);
                 for i in 0..4 {
                     convs.push(conv3x3(vs / format!("conv{i}"), cin, *channels));
                     cin = *channels;
-                    hh -= 2;
-                    ww -= 2;
-                    if i < 2 {
-                        hh /= 2;
-                        ww /= 2;
-                    }
-                    if hh < 1 || ww < 1 {
-                        return Err(Error::param(
-                            "input shape",
-                            format!("{input:?}"),
-                            "too small for the CNN (needs at least 26x26 pixels)",
-                        ));
-                    }
                 }
                 let flat = (*channels as i64 * hh * ww) as usize;
                 Ok(Net::Cnn {
@@ -372,6 +365,24 @@ fn f_batch_norm(
         c.eps,
         c.cudnn_enabled,
     )
+}
+
+/// Height and width of the CNN's last feature map for `h x w` images (four 3x3 valid
+/// convolutions, 2x2 pooling after the first two), or `None` when the images are too small.
+pub(crate) fn cnn_feature_map(h: usize, w: usize) -> Option<(i64, i64)> {
+    let (mut h, mut w) = (h as i64, w as i64);
+    for i in 0..4 {
+        h -= 2;
+        w -= 2;
+        if i < 2 {
+            h /= 2;
+            w /= 2;
+        }
+        if h < 1 || w < 1 {
+            return None;
+        }
+    }
+    Some((h, w))
 }
 
 /// Check that a tensor operation succeeded, naming what was being done.
