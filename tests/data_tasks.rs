@@ -123,6 +123,48 @@ fn sinusoid_leaves_a_linear_classifier_a_partial_share() {
 }
 
 #[test]
+fn sinusoid_nuisance_coordinates_extend_the_input_without_touching_the_label() {
+    // The first `dim` coordinates and the labels are those of the plain task, draw for draw, only
+    // when no nuisance coordinates are asked for; with them, the label still follows the rule on
+    // the first two coordinates, and the appended coordinates have the asked-for spread.
+    let plain = spec("task = 'sinusoid'\nn_train = 300\nn_test = 300\n[sinusoid]\ndim = 4");
+    let same = spec(
+        "task = 'sinusoid'\nn_train = 300\nn_test = 300\n\
+         [sinusoid]\ndim = 4\nnuisance_dims = 0",
+    );
+    let a = load_task(&plain, Path::new(NOWHERE), 5).unwrap();
+    let b = load_task(&same, Path::new(NOWHERE), 5).unwrap();
+    assert!(same_bytes(&a, &b));
+
+    let wide = spec(
+        "task = 'sinusoid'\nn_train = 300\nn_test = 2000\n\
+         [sinusoid]\ndim = 4\nnuisance_dims = 50\nnuisance_std = 0.1",
+    );
+    let t = load_task(&wide, Path::new(NOWHERE), 5).unwrap();
+    assert_eq!(t.train.shape, vec![54]);
+    assert_eq!(t.name, "sinusoid-d4+50");
+    let params = wide.sinusoid.unwrap();
+    let (mut sum_sq, mut count) = (0.0f64, 0usize);
+    for i in 0..t.test.len() {
+        let x = t.test.input(i);
+        let s = x[0] as f64 + params.amplitude * (params.frequency * x[1] as f64).sin();
+        assert_eq!(t.test.y[i], u8::from(s > 0.0));
+        for &v in &x[4..] {
+            sum_sq += (v as f64).powi(2);
+            count += 1;
+        }
+    }
+    let sd = (sum_sq / count as f64).sqrt();
+    assert!((sd - 0.1).abs() < 0.002, "nuisance standard deviation {sd}");
+
+    let bad = spec("task = 'sinusoid'\n[sinusoid]\ndim = 4\nnuisance_dims = 10");
+    let err = load_task(&bad, Path::new(NOWHERE), 5)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("nuisance_std"), "{err}");
+}
+
+#[test]
 fn uniform_inputs_have_unit_variance_bounds() {
     let s = spec(
         "task = 'sinusoid'\nn_train = 100\nn_test = 1\n[sinusoid]\ndim = 5\ninput = 'uniform'",

@@ -17,6 +17,12 @@
 //! `u` and `v` are the first two coordinate axes (`projection = "axes"`) or a random orthonormal
 //! pair drawn once from `projection_seed` (`projection = "random"`), so that the signal is not
 //! aligned with the coordinates.
+//!
+//! Optionally the input also carries `nuisance_dims` further coordinates, independent of the
+//! label, each `N(0, nuisance_std^2)` (or uniform with that standard deviation): the "many
+//! (D >> n) weakly informative or pure-noise coordinates" of the simplified model in which the
+//! paper's theory shows retention (PAPER.md, "The theory"). With `nuisance_dims = 0` (the
+//! default) the task is the plain sinusoid above, draw for draw.
 
 use super::synthetic::SyntheticModel;
 use super::toy::{check_non_negative, check_rate};
@@ -63,6 +69,10 @@ pub struct SinusoidParams {
     /// Seed of the random projection (independent of the run's master seed, so that every seed
     /// of an experiment samples the same task).
     pub projection_seed: u64,
+    /// Number of label-independent coordinates appended after the `dim` coordinates (0: none).
+    pub nuisance_dims: usize,
+    /// Standard deviation of each appended coordinate (positive when `nuisance_dims > 0`).
+    pub nuisance_std: f64,
     /// Probability that a training label is flipped. Not read from configs: a
     /// [`DataSpec`](super::spec::DataSpec) sets it from its `label_noise`.
     #[serde(skip)]
@@ -78,6 +88,8 @@ impl Default for SinusoidParams {
             input: InputDist::Gaussian,
             projection: Projection::Axes,
             projection_seed: 0,
+            nuisance_dims: 0,
+            nuisance_std: 0.0,
             noise: 0.0,
         }
     }
@@ -95,6 +107,14 @@ impl SinusoidParams {
         }
         check_non_negative(&format!("{prefix}amplitude"), self.amplitude)?;
         check_non_negative(&format!("{prefix}frequency"), self.frequency)?;
+        check_non_negative(&format!("{prefix}nuisance_std"), self.nuisance_std)?;
+        if self.nuisance_dims > 0 && self.nuisance_std <= 0.0 {
+            return Err(Error::param(
+                format!("{prefix}nuisance_std"),
+                self.nuisance_std,
+                "must be positive when nuisance_dims > 0",
+            ));
+        }
         check_rate(&format!("{prefix}noise"), self.noise)
     }
 }
@@ -141,6 +161,20 @@ impl HighDimSinusoid {
     }
 }
 
+/// Fill `x` with independent draws of standard deviation `std` from `dist`.
+fn sample_coords(dist: InputDist, std: f64, rng: &mut ChaCha20Rng, x: &mut [f32]) {
+    match dist {
+        InputDist::Gaussian => x
+            .iter_mut()
+            .for_each(|v| *v = (std * rng.sample::<f64, _>(StandardNormal)) as f32),
+        InputDist::Uniform => {
+            let h = 3f64.sqrt();
+            x.iter_mut()
+                .for_each(|v| *v = (std * rng.random_range(-h..h)) as f32)
+        }
+    }
+}
+
 fn dot(a: &[f64], x: &[f32]) -> f64 {
     a.iter().zip(x).map(|(a, &x)| a * x as f64).sum()
 }
@@ -169,24 +203,20 @@ fn random_orthonormal_pair(d: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
 
 impl SyntheticModel for HighDimSinusoid {
     fn name(&self) -> String {
-        format!("sinusoid-d{}", self.params.dim)
+        match self.params.nuisance_dims {
+            0 => format!("sinusoid-d{}", self.params.dim),
+            k => format!("sinusoid-d{}+{k}", self.params.dim),
+        }
     }
 
     fn dim(&self) -> usize {
-        self.params.dim
+        self.params.dim + self.params.nuisance_dims
     }
 
     fn sample_input(&self, rng: &mut ChaCha20Rng, x: &mut [f32]) {
-        match self.params.input {
-            InputDist::Gaussian => x
-                .iter_mut()
-                .for_each(|v| *v = rng.sample::<f64, _>(StandardNormal) as f32),
-            InputDist::Uniform => {
-                let h = 3f64.sqrt();
-                x.iter_mut()
-                    .for_each(|v| *v = rng.random_range(-h..h) as f32)
-            }
-        }
+        let (signal, nuisance) = x.split_at_mut(self.params.dim);
+        sample_coords(self.params.input, 1.0, rng, signal);
+        sample_coords(self.params.input, self.params.nuisance_std, rng, nuisance);
     }
 
     fn clean_label(&self, x: &[f32]) -> u8 {
