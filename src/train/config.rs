@@ -38,6 +38,10 @@ pub struct TrainConfig {
     pub eval_batch_size: usize,
 }
 
+fn is_zero(v: &usize) -> bool {
+    *v == 0
+}
+
 fn default_eval_batch() -> usize {
     64
 }
@@ -51,6 +55,11 @@ pub struct OptimConfig {
     /// Momentum (0 = plain SGD).
     #[serde(default)]
     pub momentum: f64,
+    /// First epoch (0-based) that uses `momentum`; the epochs before it are plain SGD, and the
+    /// momentum buffers start afresh at this epoch, as a new `torch.optim.SGD` would. 0 (the
+    /// default): momentum from the first step.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub momentum_from_epoch: usize,
     /// L2 weight decay added to the gradient.
     #[serde(default)]
     pub weight_decay: f64,
@@ -336,6 +345,13 @@ impl TrainConfig {
         if o.momentum >= 1.0 {
             return Err(Error::param("optim.momentum", o.momentum, "must be < 1"));
         }
+        if o.momentum_from_epoch > 0 && o.momentum == 0.0 {
+            return Err(Error::param(
+                "optim.momentum_from_epoch",
+                o.momentum_from_epoch,
+                "has no effect without optim.momentum > 0",
+            ));
+        }
         finite_nonneg("optim.weight_decay", o.weight_decay)?;
         if o.batch_size == 0 {
             return Err(Error::param("optim.batch_size", 0, "must be positive"));
@@ -467,6 +483,12 @@ epochs = 3
             ("epochs = 3", "epochs = 0", "stop.epochs", "0"),
             ("width = 100", "width = 0", "model.width", "0"),
             ("momentum = 0.9", "momentum = 1.5", "optim.momentum", "1.5"),
+            (
+                "momentum = 0.9",
+                "momentum_from_epoch = 2",
+                "optim.momentum_from_epoch",
+                "2",
+            ),
             (
                 "batch_size = 32",
                 "batch_size = 32\nschedule = { kind = \"piecewise\", milestones = [2, 40], factors = [20.0] }",

@@ -649,6 +649,7 @@ fn run_epoch(lp: &mut Loop, ctx: &Ctx, pb: &indicatif::ProgressBar) -> Result<Ep
     let (cfg, seed) = (ctx.cfg, ctx.opts.seed);
     let e = lp.progress.epoch;
     let lr = schedule::lr_at(cfg.optim.lr, &cfg.optim.schedule, e);
+    lp.sgd.set_momentum(schedule::momentum_at(&cfg.optim, e));
     let order = permutation(
         lp.train.len(),
         &mut stream(seed, Stream::DataOrder, e as u64),

@@ -1,6 +1,6 @@
 //! Learning-rate schedule and the checkpoint schedule (which SGD steps get recorded).
 
-use super::config::{LinearTarget, LrSchedule, ValidTrainConfig};
+use super::config::{LinearTarget, LrSchedule, OptimConfig, ValidTrainConfig};
 use std::collections::BTreeSet;
 
 /// Number of minibatches per epoch (the last one may be smaller).
@@ -24,6 +24,15 @@ pub fn lr_at(base: f64, schedule: &LrSchedule, epoch: usize) -> f64 {
             .zip(factors)
             .filter(|(&m, _)| m <= epoch)
             .fold(base, |lr, (_, f)| lr * f),
+    }
+}
+
+/// Momentum during epoch `epoch` (0-based): none before `optim.momentum_from_epoch`.
+pub fn momentum_at(optim: &OptimConfig, epoch: usize) -> f64 {
+    if epoch < optim.momentum_from_epoch {
+        0.0
+    } else {
+        optim.momentum
     }
 }
 

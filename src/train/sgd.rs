@@ -110,6 +110,12 @@ impl Sgd {
             .collect()
     }
 
+    /// Change the momentum from the next step on. Buffers are only created and updated while
+    /// the momentum is non-zero, so switching it on starts them afresh (`buf = g`).
+    pub fn set_momentum(&mut self, momentum: f64) {
+        self.momentum = momentum;
+    }
+
     /// Restore momentum buffers saved by [`Sgd::buffers`] (copied into fresh tensors on the
     /// parameters' device).
     pub fn set_buffers(&mut self, saved: &BTreeMap<String, Tensor>) -> Result<()> {

@@ -68,3 +68,58 @@ fn resume_with_another_seed_is_refused() {
         "{err}"
     );
 }
+
+/// Momentum switched on at an epoch: the epochs before it are plain SGD (the same predictions as a
+/// run without momentum), the run differs from one with momentum throughout, and a run cut at the
+/// switch and resumed ends with the uninterrupted run's predictions.
+#[test]
+fn momentum_from_an_epoch_is_plain_sgd_before_it_and_resumes_bit_for_bit() {
+    let _g = lock();
+    let dir = tempfile::tempdir().unwrap();
+    let task = wave_task(200, 13);
+    let optim = |extra: &str| format!("lr = 0.05\nbatch_size = 16\n{extra}");
+    let stop = "epochs = 4";
+    let late = mlp_config(32, &optim("momentum = 0.9\nmomentum_from_epoch = 2"), stop);
+    let plain = mlp_config(32, &optim(""), stop);
+    let always = mlp_config(32, &optim("momentum = 0.9"), stop);
+    let run =
+        |cfg, name: &str| train_task(&task, cfg, &opts(&dir.path().join(name), 4, 1)).unwrap();
+    let (late_run, plain_run, always_run) = (
+        run(&late, "late"),
+        run(&plain, "plain"),
+        run(&always, "always"),
+    );
+
+    let spe = task.train.len().div_ceil(16) as i64;
+    let before_switch = late_run
+        .record
+        .checkpoints
+        .iter()
+        .take_while(|c| c.step <= 2 * spe)
+        .count();
+    assert!(before_switch >= 3, "{:?}", late_run.record.checkpoints);
+    assert_eq!(late_run.record.checkpoints, plain_run.record.checkpoints);
+    assert!(
+        late_run.record.pred_test[..before_switch] == plain_run.record.pred_test[..before_switch]
+    );
+    assert_ne!(
+        late_run.manifest.prediction_hash,
+        plain_run.manifest.prediction_hash
+    );
+    assert_ne!(
+        late_run.manifest.prediction_hash,
+        always_run.manifest.prediction_hash
+    );
+
+    let out = dir.path().join("cut");
+    let mut o = opts(&out, 4, 1);
+    o.stop_after_epochs = Some(3);
+    assert!(train_task(&task, &late, &o).is_err());
+    o.stop_after_epochs = None;
+    o.resume = true;
+    let resumed = train_task(&task, &late, &o).unwrap();
+    assert_eq!(
+        resumed.manifest.prediction_hash,
+        late_run.manifest.prediction_hash
+    );
+}
