@@ -98,7 +98,10 @@ fn momentum_from_an_epoch_is_plain_sgd_before_it_and_resumes_bit_for_bit() {
         .take_while(|c| c.step <= 2 * spe)
         .count();
     assert!(before_switch >= 3, "{:?}", late_run.record.checkpoints);
-    assert_eq!(late_run.record.checkpoints, plain_run.record.checkpoints);
+    assert_eq!(
+        late_run.record.checkpoints[..before_switch],
+        plain_run.record.checkpoints[..before_switch]
+    );
     assert!(
         late_run.record.pred_test[..before_switch] == plain_run.record.pred_test[..before_switch]
     );
