@@ -69,9 +69,12 @@ pub struct SinusoidParams {
     /// Seed of the random projection (independent of the run's master seed, so that every seed
     /// of an experiment samples the same task).
     pub projection_seed: u64,
-    /// Number of label-independent coordinates appended after the `dim` coordinates (0: none).
+    /// Number of label-independent coordinates appended after the `dim` coordinates (0: none;
+    /// left out of serialised configs then, so that run folders written before it read the same).
+    #[serde(skip_serializing_if = "is_zero_dims")]
     pub nuisance_dims: usize,
     /// Standard deviation of each appended coordinate (positive when `nuisance_dims > 0`).
+    #[serde(skip_serializing_if = "is_zero_std")]
     pub nuisance_std: f64,
     /// Probability that a training label is flipped. Not read from configs: a
     /// [`DataSpec`](super::spec::DataSpec) sets it from its `label_noise`.
@@ -159,6 +162,14 @@ impl HighDimSinusoid {
     pub fn v(&self) -> &[f64] {
         &self.v
     }
+}
+
+fn is_zero_dims(v: &usize) -> bool {
+    *v == 0
+}
+
+fn is_zero_std(v: &f64) -> bool {
+    *v == 0.0
 }
 
 /// Fill `x` with independent draws of standard deviation `std` from `dist`.

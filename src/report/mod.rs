@@ -335,7 +335,7 @@ pub fn any_failed(r: &Report) -> bool {
         .any(|v| !v.variant && matches!(v.outcome, Outcome::Fail(_)))
 }
 
-/// The note above the table of stronger variants.
+/// The note above the table of variants.
 pub const VARIANTS_NOTE: &str = "Variants this project adds beside the paper's setting (each experiment's section below says what it changes), e.g. a real task with 10% of its training labels flipped, where zero training error means memorising the flipped labels, or the sinusoid on a low-dimensional input, where it means fitting the label noise with a sample hundreds of times the input dimension. The paper's claims are judged above; a shortfall here is a finding about the variant, not a failure of the paper's claim, and does not decide the exit status.";
 
 #[cfg(test)]
