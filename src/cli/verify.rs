@@ -276,12 +276,16 @@ pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
         .report
         .clone()
         .unwrap_or_else(|| args.dirs[0].join("report"));
+    let mut skipped = v::skipped(&experiments, tier, &data_dir(&args.data_dir));
+    for (name, why) in v::left_out_unrun(&experiments, tier, &args.dirs) {
+        skipped.entry(name).or_insert(why);
+    }
     let r = v::evaluate::evaluate(&v::evaluate::Evaluation {
         experiments: &experiments,
         tier,
         seeds: None,
         dirs: &args.dirs,
-        skipped: v::skipped(&experiments, tier, &data_dir(&args.data_dir)),
+        skipped,
         report_dir: report_dir.clone(),
         command: command_line(),
         theory: v::theory_verdict(),

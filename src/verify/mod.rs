@@ -92,6 +92,20 @@ pub fn left_out(experiments: &[Experiment], tier: Tier) -> BTreeMap<String, Stri
         .collect()
 }
 
+/// What `sgdc report` skips besides absent data: the experiments left out of `sgdc verify` at
+/// `tier` ([`left_out`]) that have no run folder (`runs/NAME`) in any of `dirs`. One that was
+/// run (`sgdc run NAME`) into one of the folders is evaluated like any other.
+pub fn left_out_unrun(
+    experiments: &[Experiment],
+    tier: Tier,
+    dirs: &[PathBuf],
+) -> BTreeMap<String, String> {
+    left_out(experiments, tier)
+        .into_iter()
+        .filter(|(name, _)| !dirs.iter().any(|d| d.join("runs").join(name).is_dir()))
+        .collect()
+}
+
 /// Run what is missing, then evaluate and write the report.
 pub fn verify(
     exec: &dyn Executor,
@@ -356,5 +370,17 @@ mod tests {
         assert_eq!(quick.keys().collect::<Vec<_>>(), ["b"]);
         assert!(quick["b"].contains("in_verify") && quick["b"].contains("sgdc run b"));
         assert!(left_out(&exps, Tier::Full).is_empty());
+
+        // `sgdc report` skips a left-out experiment only while none of its folders has runs of it.
+        let out = tempfile::tempdir().unwrap();
+        let dirs = [out.path().to_path_buf()];
+        assert_eq!(
+            left_out_unrun(&exps, Tier::Quick, &dirs)
+                .keys()
+                .collect::<Vec<_>>(),
+            ["b"]
+        );
+        std::fs::create_dir_all(out.path().join("runs").join("b")).unwrap();
+        assert!(left_out_unrun(&exps, Tier::Quick, &dirs).is_empty());
     }
 }
