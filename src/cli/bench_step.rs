@@ -75,7 +75,7 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
     let vs = VarStore::new(tch::Device::Cpu);
     let shape_u: Vec<usize> = shape.iter().map(|&s| s as usize).collect();
     let net = Net::build(&vs.root(), &spec, &shape_u, 2).context("building the model")?;
-    let mut sgd = Sgd::new(&vs, 0.9, 5e-4);
+    let mut sgd = Sgd::new(&vs, 0.9, 5e-4, None);
     if let Some(eval_batch) = args.eval_batch {
         return bench_eval(&net, &shape, eval_batch, &args);
     }

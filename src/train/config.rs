@@ -68,6 +68,41 @@ pub struct OptimConfig {
     /// Learning-rate schedule.
     #[serde(default)]
     pub schedule: LrSchedule,
+    /// Adam instead of SGD from an epoch on (absent: SGD throughout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adam: Option<AdamConfig>,
+}
+
+/// `[optim.adam]`: Adam with PyTorch's `torch.optim.Adam` update (bias-corrected moment
+/// estimates, L2 `weight_decay` added to the gradient) from epoch `from_epoch` on, at the learning
+/// rate of `optim.lr` and its schedule. The epochs before it are SGD as configured; the moment
+/// estimates start at zero at `from_epoch`, as a new `torch.optim.Adam` would.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdamConfig {
+    /// First epoch (0-based) trained with Adam (0: Adam from the first step).
+    pub from_epoch: usize,
+    /// Decay of the first-moment estimate (PyTorch's default 0.9).
+    #[serde(default = "default_beta1")]
+    pub beta1: f64,
+    /// Decay of the second-moment estimate (PyTorch's default 0.999).
+    #[serde(default = "default_beta2")]
+    pub beta2: f64,
+    /// Added to the denominator (PyTorch's default 1e-8).
+    #[serde(default = "default_adam_eps")]
+    pub eps: f64,
+}
+
+fn default_beta1() -> f64 {
+    0.9
+}
+
+fn default_beta2() -> f64 {
+    0.999
+}
+
+fn default_adam_eps() -> f64 {
+    1e-8
 }
 
 /// Learning-rate schedule over epochs.
@@ -353,6 +388,20 @@ impl TrainConfig {
             ));
         }
         finite_nonneg("optim.weight_decay", o.weight_decay)?;
+        if let Some(a) = &o.adam {
+            for (field, v) in [("optim.adam.beta1", a.beta1), ("optim.adam.beta2", a.beta2)] {
+                if !(0.0..1.0).contains(&v) {
+                    return Err(Error::param(field, v, "must be in [0, 1)"));
+                }
+            }
+            if !a.eps.is_finite() || a.eps <= 0.0 {
+                return Err(Error::param(
+                    "optim.adam.eps",
+                    a.eps,
+                    "must be a finite number > 0",
+                ));
+            }
+        }
         if o.batch_size == 0 {
             return Err(Error::param("optim.batch_size", 0, "must be positive"));
         }
@@ -488,6 +537,18 @@ epochs = 3
                 "momentum_from_epoch = 2",
                 "optim.momentum_from_epoch",
                 "2",
+            ),
+            (
+                "batch_size = 32",
+                "batch_size = 32\nadam = { from_epoch = 2, beta2 = 1.0 }",
+                "optim.adam.beta2",
+                "1",
+            ),
+            (
+                "batch_size = 32",
+                "batch_size = 32\nadam = { from_epoch = 2, eps = 0.0 }",
+                "optim.adam.eps",
+                "0",
             ),
             (
                 "batch_size = 32",

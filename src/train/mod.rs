@@ -8,6 +8,7 @@
 //! configuration, the task, the seed, the device and (for convolutions on the CPU) the thread
 //! count, all recorded in the manifest.
 
+pub mod adam;
 pub mod augment;
 pub mod config;
 pub mod eval;
@@ -20,8 +21,8 @@ pub mod schedule;
 pub mod sgd;
 
 pub use config::{
-    LinearConfig, LinearTarget, LrSchedule, OptimConfig, RecordConfig, StopConfig, TrainConfig,
-    ValidTrainConfig,
+    AdamConfig, LinearConfig, LinearTarget, LrSchedule, OptimConfig, RecordConfig, StopConfig,
+    TrainConfig, ValidTrainConfig,
 };
 pub use numerics::Device;
 pub use reparam::{predict, reparameterised_predictions, Reparam};
@@ -555,7 +556,12 @@ fn build<'a>(
     let mut vs = VarStore::new(tch::Device::Cpu);
     let net = Net::build(&vs.root(), &cfg.model, &task.train.shape, task.classes)?;
     vs.set_device(device);
-    let sgd = sgd::Sgd::new(&vs, cfg.optim.momentum, cfg.optim.weight_decay);
+    let sgd = sgd::Sgd::new(
+        &vs,
+        cfg.optim.momentum,
+        cfg.optim.weight_decay,
+        cfg.optim.adam.clone(),
+    );
     Ok(Loop {
         cfg,
         net,
@@ -650,6 +656,7 @@ fn run_epoch(lp: &mut Loop, ctx: &Ctx, pb: &indicatif::ProgressBar) -> Result<Ep
     let e = lp.progress.epoch;
     let lr = schedule::lr_at(cfg.optim.lr, &cfg.optim.schedule, e);
     lp.sgd.set_momentum(schedule::momentum_at(&cfg.optim, e));
+    lp.sgd.set_adam(schedule::adam_at(&cfg.optim, e));
     let order = permutation(
         lp.train.len(),
         &mut stream(seed, Stream::DataOrder, e as u64),

@@ -36,6 +36,11 @@ pub fn momentum_at(optim: &OptimConfig, epoch: usize) -> f64 {
     }
 }
 
+/// Whether epoch `epoch` (0-based) is trained with Adam (`optim.adam`, from its `from_epoch`).
+pub fn adam_at(optim: &OptimConfig, epoch: usize) -> bool {
+    optim.adam.as_ref().is_some_and(|a| epoch >= a.from_epoch)
+}
+
 /// `points` log-spaced steps from 1 to `end` (inclusive, rounded, duplicates removed).
 pub fn log_spaced(points: usize, end: i64) -> BTreeSet<i64> {
     let end = end.max(1);

@@ -9,8 +9,11 @@
 //! ```
 //!
 //! Written here rather than using `tch::nn::Sgd` because the momentum buffers must be saved and
-//! restored for `--resume` to continue bit for bit, and tch does not expose them.
+//! restored for `--resume` to continue bit for bit, and tch does not expose them. From the epoch
+//! that `optim.adam` names on, the same parameters are updated by [`super::adam`] instead.
 
+use super::adam::Adam;
+use super::config::AdamConfig;
 use crate::error::Result;
 use crate::model::check_torch;
 use std::collections::BTreeMap;
@@ -24,11 +27,16 @@ pub struct Sgd {
     bufs: Vec<Option<Tensor>>,
     momentum: f64,
     weight_decay: f64,
+    /// Adam's state once `optim.adam` has started (kept while it is off, for resume).
+    adam: Option<Adam>,
+    adam_cfg: Option<AdamConfig>,
+    adam_on: bool,
 }
 
 impl Sgd {
-    /// Collect the trainable variables of `vs` (sorted by name, so the order is stable).
-    pub fn new(vs: &VarStore, momentum: f64, weight_decay: f64) -> Self {
+    /// Collect the trainable variables of `vs` (sorted by name, so the order is stable). `adam`:
+    /// the Adam settings that [`Sgd::set_adam`] switches to.
+    pub fn new(vs: &VarStore, momentum: f64, weight_decay: f64, adam: Option<AdamConfig>) -> Self {
         let vars: BTreeMap<String, Tensor> = vs
             .variables()
             .into_iter()
@@ -42,6 +50,21 @@ impl Sgd {
             bufs: (0..n).map(|_| None).collect(),
             momentum,
             weight_decay,
+            adam: None,
+            adam_cfg: adam,
+            adam_on: false,
+        }
+    }
+
+    /// Switch Adam on or off from the next step on (on: only with the settings given to
+    /// [`Sgd::new`]). Its state starts at zero the first time, as a new `torch.optim.Adam`
+    /// would, and is kept (and saved for resume) from then on.
+    pub fn set_adam(&mut self, on: bool) {
+        self.adam_on = on && self.adam_cfg.is_some();
+        if self.adam_on && self.adam.is_none() {
+            if let Some(cfg) = &self.adam_cfg {
+                self.adam = Some(Adam::new(cfg.clone(), self.params.len()));
+            }
         }
     }
 
@@ -65,8 +88,20 @@ impl Sgd {
         // parameter and step cost page faults that made the step 1.5x slower than PyTorch's.
         let scalar = |v: f64| Tensor::from(v as f32);
         let (wd_t, neg_lr) = (scalar(wd), scalar(-lr));
+        let adam = if self.adam_on {
+            self.adam.as_mut()
+        } else {
+            None
+        };
         tch::no_grad(|| -> Result<()> {
-            for ((p, buf), mut g) in self.params.iter_mut().zip(self.bufs.iter_mut()).zip(grads) {
+            let mut adam = adam;
+            for (i, ((p, buf), mut g)) in self
+                .params
+                .iter_mut()
+                .zip(self.bufs.iter_mut())
+                .zip(grads)
+                .enumerate()
+            {
                 if !g.defined() {
                     continue;
                 }
@@ -78,6 +113,10 @@ impl Sgd {
                 if wd != 0.0 {
                     // g <- g + wd * p, in this step's own gradient tensor.
                     let _ = check_torch("sgd weight decay", g.f_addcmul_(p, &wd_t))?;
+                }
+                if let Some(a) = adam.as_mut() {
+                    a.update(i, p, &g, lr)?;
+                    continue;
                 }
                 let d = if m != 0.0 {
                     match buf {
@@ -101,13 +140,19 @@ impl Sgd {
         })
     }
 
-    /// The momentum buffers by parameter name (empty before the first step or without momentum).
+    /// The optimiser's state for resume: the momentum buffers by parameter name (none before the
+    /// first step or without momentum) and, once Adam has started, its state (`adam.*` keys).
     pub fn buffers(&self) -> Vec<(String, Tensor)> {
-        self.names
+        let mut out: Vec<(String, Tensor)> = self
+            .names
             .iter()
             .zip(&self.bufs)
             .filter_map(|(n, b)| b.as_ref().map(|b| (n.clone(), b.shallow_clone())))
-            .collect()
+            .collect();
+        if let Some(a) = &self.adam {
+            out.extend(a.state(&self.names));
+        }
+        out
     }
 
     /// Change the momentum from the next step on. Buffers are only created and updated while
@@ -116,9 +161,16 @@ impl Sgd {
         self.momentum = momentum;
     }
 
-    /// Restore momentum buffers saved by [`Sgd::buffers`] (copied into fresh tensors on the
-    /// parameters' device).
+    /// Restore the state saved by [`Sgd::buffers`] (copied into fresh tensors on the parameters'
+    /// device).
     pub fn set_buffers(&mut self, saved: &BTreeMap<String, Tensor>) -> Result<()> {
+        if let Some(cfg) = &self.adam_cfg {
+            if saved.keys().any(|k| k.starts_with("adam.")) {
+                let mut a = Adam::new(cfg.clone(), self.params.len());
+                a.restore(&self.names, &self.params, saved)?;
+                self.adam = Some(a);
+            }
+        }
         for ((name, p), buf) in self
             .names
             .iter()
@@ -146,7 +198,7 @@ mod tests {
         let vs = nn::VarStore::new(Device::Cpu);
         let a = vs.root().var("a", &[3], nn::Init::Const(1.0));
         let b = vs.root().var("b", &[2], nn::Init::Const(5.0));
-        let mut sgd = Sgd::new(&vs, 0.9, 0.1);
+        let mut sgd = Sgd::new(&vs, 0.9, 0.1, None);
         for _ in 0..2 {
             let loss = a.sum(Kind::Float);
             sgd.backward_step(&loss, 0.5).unwrap();

@@ -126,3 +126,49 @@ fn momentum_from_an_epoch_is_plain_sgd_before_it_and_resumes_bit_for_bit() {
         late_run.manifest.prediction_hash
     );
 }
+
+/// Adam from an epoch on: the epochs before it are the configured SGD (the same predictions as a
+/// run without Adam), the run differs after it, and a run cut after an Adam epoch and resumed
+/// (moment estimates and step counts restored) ends with the uninterrupted run's predictions.
+#[test]
+fn adam_from_an_epoch_is_sgd_before_it_and_resumes_bit_for_bit() {
+    let _g = lock();
+    let dir = tempfile::tempdir().unwrap();
+    let task = wave_task(200, 13);
+    let optim = |extra: &str| format!("lr = 0.01\nbatch_size = 16\n{extra}");
+    let stop = "epochs = 5";
+    let adam = mlp_config(32, &optim("adam = { from_epoch = 2 }"), stop);
+    let plain = mlp_config(32, &optim(""), stop);
+    let run =
+        |cfg, name: &str| train_task(&task, cfg, &opts(&dir.path().join(name), 5, 1)).unwrap();
+    let (adam_run, plain_run) = (run(&adam, "adam"), run(&plain, "plain"));
+
+    let spe = task.train.len().div_ceil(16) as i64;
+    let before_switch = adam_run
+        .record
+        .checkpoints
+        .iter()
+        .take_while(|c| c.step <= 2 * spe)
+        .count();
+    assert!(before_switch >= 3, "{:?}", adam_run.record.checkpoints);
+    assert_eq!(
+        adam_run.record.checkpoints[..before_switch],
+        plain_run.record.checkpoints[..before_switch]
+    );
+    assert_ne!(
+        adam_run.manifest.prediction_hash,
+        plain_run.manifest.prediction_hash
+    );
+
+    let out = dir.path().join("cut");
+    let mut o = opts(&out, 5, 1);
+    o.stop_after_epochs = Some(4);
+    assert!(train_task(&task, &adam, &o).is_err());
+    o.stop_after_epochs = None;
+    o.resume = true;
+    let resumed = train_task(&task, &adam, &o).unwrap();
+    assert_eq!(
+        resumed.manifest.prediction_hash,
+        adam_run.manifest.prediction_hash
+    );
+}
