@@ -93,6 +93,13 @@ impl Adam {
         out
     }
 
+    /// Whether `saved` (optimiser buffers for resume) holds any Adam state.
+    pub fn saved_in(saved: &BTreeMap<String, Tensor>) -> bool {
+        saved
+            .keys()
+            .any(|k| [M, V, T].iter().any(|p| k.starts_with(p)))
+    }
+
     /// Restore the state saved by [`Adam::state`] for the parameters `names` (on the devices of
     /// `params`); a parameter with no saved state starts afresh.
     pub fn restore(

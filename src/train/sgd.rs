@@ -165,7 +165,7 @@ impl Sgd {
     /// device).
     pub fn set_buffers(&mut self, saved: &BTreeMap<String, Tensor>) -> Result<()> {
         if let Some(cfg) = &self.adam_cfg {
-            if saved.keys().any(|k| k.starts_with("adam.")) {
+            if Adam::saved_in(saved) {
                 let mut a = Adam::new(cfg.clone(), self.params.len());
                 a.restore(&self.names, &self.params, saved)?;
                 self.adam = Some(a);
@@ -178,7 +178,10 @@ impl Sgd {
             .zip(self.bufs.iter_mut())
         {
             *buf = match saved.get(name) {
-                Some(t) => Some(check_torch("restore momentum", t.f_to_device(p.device()))?),
+                Some(t) => Some(check_torch(
+                    "restore momentum",
+                    t.f_to_device(p.device()).and_then(|t| t.f_detach_copy()),
+                )?),
                 None => None,
             };
         }
