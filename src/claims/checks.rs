@@ -134,6 +134,7 @@ impl Draft<'_> {
             measured: self.measured.into(),
             statistic,
             per_seed,
+            per_group: Vec::new(),
             threshold: self.threshold,
             outcome,
             variant: false,
@@ -549,6 +550,7 @@ fn across(
     let mut problems = Vec::new();
     let mut evaluated = 0usize;
     let mut per_group = Vec::new();
+    let mut labelled = Vec::new();
     for (name, vs) in groups {
         if vs.iter().all(|v| matches!(v.outcome, Outcome::Skipped(_))) {
             continue;
@@ -560,7 +562,9 @@ fn across(
             .map(|v| v.id.as_str())
             .collect();
         let passed = vs.len() - bad.len();
-        per_group.push((evaluated as u64, passed as f64 / vs.len().max(1) as f64));
+        let fraction = passed as f64 / vs.len().max(1) as f64;
+        per_group.push((evaluated as u64, fraction));
+        labelled.push((name.clone(), fraction));
         if !bad.is_empty() {
             problems.push(format!("{name}: {} not passed", bad.join(", ")));
         }
@@ -585,14 +589,18 @@ fn across(
         problems.push(reason);
     }
     let names: Vec<&str> = groups.iter().map(|(n, _)| n.as_str()).collect();
-    Draft {
+    let mut verdict = Draft {
         id,
         scope: "",
         statement,
         measured: "fraction of the claims passed, per group",
         threshold: format!("all pass on every {what} ({})", names.join(", ")),
     }
-    .finish(per_group, problems, |s| s.lo >= 1.0)
+    .finish(per_group, problems, |s| s.lo >= 1.0);
+    // The values belong to named tasks or settings, not to seeds.
+    verdict.per_seed.clear();
+    verdict.per_group = labelled;
+    verdict
 }
 
 /// C9: C2-C5 hold on several real and synthetic tasks. `tasks` holds each task's C2-C5 verdicts;
@@ -940,7 +948,15 @@ mod tests {
             c9_tasks(&g(&[("a", &pass), ("b", &pass), ("c", &skipped)])).outcome,
             Outcome::Pass
         );
-        assert!(c9_tasks(&g(&[("a", &pass), ("b", &bad)])).failed());
+        let mixed = c9_tasks(&g(&[("a", &pass), ("b", &bad), ("c", &skipped)]));
+        assert!(mixed.failed());
+        // Each evaluated task's fraction is shown under its name, never as a seed.
+        assert_eq!(
+            mixed.per_group,
+            vec![("a".to_string(), 1.0), ("b".to_string(), 0.5)]
+        );
+        assert!(mixed.per_seed.is_empty());
+        assert_eq!(crate::claims::values_cell(&mixed), "a: 1.0000, b: 0.5000");
         assert!(c10_sweep(&g(&[("a", &pass), ("c", &skipped)])).failed());
         assert!(matches!(
             c10_sweep(&g(&[("c", &skipped)])).outcome,

@@ -98,6 +98,10 @@ pub struct Verdict {
     pub statistic: Option<Stat>,
     /// Per-seed values: (seed, value).
     pub per_seed: Vec<(u64, f64)>,
+    /// Per-group values of a claim over tasks or settings (C9, C10): (task or setting, value).
+    /// Empty for claims over seeds.
+    #[serde(default)]
+    pub per_group: Vec<(String, f64)>,
     /// The threshold, in words.
     pub threshold: String,
     /// Pass, fail or skipped.
@@ -118,6 +122,7 @@ impl Verdict {
             measured: String::new(),
             statistic: None,
             per_seed: Vec::new(),
+            per_group: Vec::new(),
             threshold: String::new(),
             outcome: Outcome::Skipped(reason.into()),
             variant: false,
@@ -130,16 +135,25 @@ impl Verdict {
     }
 }
 
-/// Every seed's value, `seed: value` (a claim is a statement over all of them).
-pub fn per_seed_cell(per_seed: &[(u64, f64)]) -> String {
-    if per_seed.is_empty() {
-        return "-".into();
+/// Every seed's value, `seed: value` (a claim is a statement over all of them); for a claim over
+/// tasks or settings, every group's value, `name: value`.
+pub fn values_cell(v: &Verdict) -> String {
+    let cells: Vec<String> = if v.per_group.is_empty() {
+        v.per_seed
+            .iter()
+            .map(|(seed, x)| format!("{seed}: {x:.4}"))
+            .collect()
+    } else {
+        v.per_group
+            .iter()
+            .map(|(name, x)| format!("{name}: {x:.4}"))
+            .collect()
+    };
+    if cells.is_empty() {
+        "-".into()
+    } else {
+        cells.join(", ")
     }
-    per_seed
-        .iter()
-        .map(|(seed, v)| format!("{seed}: {v:.4}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Render verdicts as a plain-text table (one row per verdict, every seed's value listed).
@@ -157,13 +171,18 @@ pub fn table(verdicts: &[Verdict]) -> String {
 fn rows(verdicts: &[&Verdict]) -> String {
     let mut out = format!(
         "{:<4} {:<26} {:<8} {:>10}  {:<40}  {}\n",
-        "id", "scope", "outcome", "statistic", "per seed (seed: value)", "threshold / reason"
+        "id",
+        "scope",
+        "outcome",
+        "statistic",
+        "per seed or task (seed: value)",
+        "threshold / reason"
     );
     for v in verdicts {
         let stat = v
             .statistic
             .map_or("-".to_string(), |s| format!("{:.4}", s.trimmed_mean));
-        let seeds = per_seed_cell(&v.per_seed);
+        let seeds = values_cell(v);
         let note = match &v.outcome {
             Outcome::Pass => v.threshold.clone(),
             o => format!("{} ({})", v.threshold, o.reason()),

@@ -124,6 +124,10 @@ pub struct ReportArgs {
     /// Where real data sets live (to tell which experiments were skipped).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// The seeds the runs were made with, when `sgdc verify` was given `--seeds`
+    /// (comma-separated; default: each experiment's tier seeds).
+    #[arg(long, value_delimiter = ',')]
+    pub seeds: Option<Vec<u64>>,
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), Error> {
@@ -283,7 +287,7 @@ pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let r = v::evaluate::evaluate(&v::evaluate::Evaluation {
         experiments: &experiments,
         tier,
-        seeds: None,
+        seeds: args.seeds.as_deref(),
         dirs: &args.dirs,
         skipped,
         report_dir: report_dir.clone(),

@@ -107,7 +107,7 @@ fn stat_cell(v: &Verdict) -> (String, String) {
     let stat = v
         .statistic
         .map_or("-".to_string(), |s| format!("{:.4}", s.trimmed_mean));
-    (stat, crate::claims::per_seed_cell(&v.per_seed))
+    (stat, crate::claims::values_cell(v))
 }
 
 /// Values per seed, separated by slashes, in seed order.
@@ -167,7 +167,7 @@ fn summary_row(s: &TaskSummary) -> [String; 9] {
 }
 
 fn md_claims<'a>(o: &mut String, verdicts: impl Iterator<Item = &'a Verdict>) {
-    o.push_str("| id | scope | outcome | statistic | per seed | measured | threshold | note |\n|---|---|---|---|---|---|---|---|\n");
+    o.push_str("| id | scope | outcome | statistic | per seed or task | measured | threshold | note |\n|---|---|---|---|---|---|---|---|\n");
     for v in verdicts {
         let (s, per_seed) = stat_cell(v);
         o.push_str(&format!(
@@ -185,7 +185,7 @@ fn md_claims<'a>(o: &mut String, verdicts: impl Iterator<Item = &'a Verdict>) {
 }
 
 fn html_claims<'a>(o: &mut String, verdicts: impl Iterator<Item = &'a Verdict>) {
-    o.push_str("<table><tr><th>id</th><th>scope</th><th>outcome</th><th>statistic</th><th>per seed</th><th>measured</th><th>threshold</th><th>note</th></tr>\n");
+    o.push_str("<table><tr><th>id</th><th>scope</th><th>outcome</th><th>statistic</th><th>per seed or task</th><th>measured</th><th>threshold</th><th>note</th></tr>\n");
     for v in verdicts {
         let (s, per_seed) = stat_cell(v);
         o.push_str(&format!(

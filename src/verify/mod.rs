@@ -240,6 +240,7 @@ pub fn theory_verdict() -> Option<Verdict> {
                 ),
                 statistic: Stat::of(&[r.retention]),
                 per_seed: Vec::new(),
+                per_group: Vec::new(),
                 threshold: threshold.into(),
                 variant: false,
                 outcome: if r.pass && problems.is_empty() {
@@ -331,6 +332,7 @@ pub fn trajectory_verdict() -> Option<Verdict> {
                 ),
                 statistic: Stat::of(&[worst]),
                 per_seed: Vec::new(),
+                per_group: Vec::new(),
                 threshold: threshold.into(),
                 variant: false,
                 outcome: if c.pass && problems.is_empty() {
