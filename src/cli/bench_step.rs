@@ -2,7 +2,7 @@
 //! side-by-side comparison with PyTorch eager (`scripts/compare_torch.py`).
 
 use anyhow::{Context, Result};
-use sgd_complexity::model::{ModelSpec, Net};
+use sgd_complexity::model::{ModelSpec, Net, TorchRng};
 use sgd_complexity::train::{eval, numerics, sgd::Sgd};
 use std::time::Instant;
 use tch::nn::VarStore;
@@ -71,10 +71,11 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
             .into())
         }
     };
-    tch::manual_seed(0);
+    // Held for the whole benchmark: its inputs are drawn from libtorch's generator too.
+    let rng = TorchRng::seeded(0);
     let vs = VarStore::new(tch::Device::Cpu);
     let shape_u: Vec<usize> = shape.iter().map(|&s| s as usize).collect();
-    let net = Net::build(&vs.root(), &spec, &shape_u, 2).context("building the model")?;
+    let net = Net::build(&vs.root(), &spec, &shape_u, 2, &rng).context("building the model")?;
     let mut sgd = Sgd::new(&vs, 0.9, 5e-4, None);
     if let Some(eval_batch) = args.eval_batch {
         return bench_eval(&net, &shape, eval_batch, &args);

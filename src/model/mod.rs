@@ -10,9 +10,12 @@
 //! | `linear` | `out` (logistic regression on the flattened input) |
 //! | `torchscript` | the module's parameters and buffers, `.` in their names replaced by `_` (see [`torchscript`]) |
 
+mod generator;
 mod input;
 mod resnet;
 pub mod torchscript;
+
+pub use generator::TorchRng;
 
 pub use torchscript::{ScriptInit, ScriptNet};
 
@@ -157,6 +160,14 @@ pub enum Net {
     Script(Box<ScriptNet>),
 }
 
+impl Net {
+    /// Whether a training pass may draw from libtorch's generator (dropout in a TorchScript
+    /// module; the built-in networks draw nothing after they are built).
+    pub fn draws_in_training(&self) -> bool {
+        matches!(self, Net::Script(_))
+    }
+}
+
 fn torch_err(context: &str, e: tch::TchError) -> Error {
     Error::Torch(format!("{context}: {e}"))
 }
@@ -182,8 +193,15 @@ fn conv3x3(vs: nn::Path, i: usize, o: usize) -> nn::Conv2D {
 impl Net {
     /// Build `spec` for inputs of shape `input` (one example, e.g. `[784]` or `[1, 28, 28]`) and
     /// `classes` outputs, creating its variables under `vs`. Weights are drawn from libtorch's
-    /// global generator: seed it first (the trainer does, from [`crate::rng::Stream::Init`]).
-    pub fn build(vs: &nn::Path, spec: &ModelSpec, input: &[usize], classes: usize) -> Result<Net> {
+    /// default generator, which the caller holds as `_rng` for the draws (the trainer seeds it
+    /// from [`crate::rng::Stream::Init`]).
+    pub fn build(
+        vs: &nn::Path,
+        spec: &ModelSpec,
+        input: &[usize],
+        classes: usize,
+        _rng: &TorchRng,
+    ) -> Result<Net> {
         spec.check()?;
         let dim: usize = input.iter().product();
         if dim == 0 {
@@ -400,13 +418,13 @@ mod tests {
     /// forward and backward.
     #[test]
     fn cnn_pool_before_relu_is_exact() {
-        tch::manual_seed(3);
+        let rng = TorchRng::seeded(3);
         let vs = nn::VarStore::new(Device::Cpu);
         let spec = ModelSpec::Cnn {
             channels: 8,
             hidden: 16,
         };
-        let net = Net::build(&vs.root(), &spec, &[1, 28, 28], 2).expect("build");
+        let net = Net::build(&vs.root(), &spec, &[1, 28, 28], 2, &rng).expect("build");
         let Net::Cnn { convs, fc, out } = &net else {
             panic!("not a CNN")
         };
@@ -450,7 +468,8 @@ mod tests {
             } else {
                 vec![1, 28, 28]
             };
-            let net = Net::build(&vs.root(), &spec, &shape, 2).expect("build");
+            let net =
+                Net::build(&vs.root(), &spec, &shape, 2, &TorchRng::exclusive()).expect("build");
             let wrong = Tensor::zeros([3, 5], (Kind::Float, Device::Cpu));
             match net.logits(&wrong, false) {
                 Err(Error::Torch(msg)) => assert!(msg.contains("forward pass"), "{msg}"),

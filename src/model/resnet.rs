@@ -127,7 +127,7 @@ mod tests {
     /// statistics, running averages updated) and in evaluation mode.
     #[test]
     fn fallible_forward_matches_the_layers() {
-        tch::manual_seed(5);
+        let _rng = crate::model::TorchRng::seeded(5);
         let vs = nn::VarStore::new(Device::Cpu);
         let net = PreActResNet::new(&vs.root(), 3, 4, 2);
         let xs = Tensor::randn([8, 3, 16, 16], (Kind::Float, Device::Cpu));

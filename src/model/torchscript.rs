@@ -426,7 +426,7 @@ mod tests {
 
     #[test]
     fn seed_init_follows_pytorch_default_rules() {
-        tch::manual_seed(7);
+        let _rng = crate::model::TorchRng::seeded(7);
         let (vs, _net) = load(ScriptInit::Seed);
         let v = vs.variables();
         let max = |t: &Tensor| t.abs().max().double_value(&[]);

@@ -29,7 +29,7 @@ pub use reparam::{predict, reparameterised_predictions, Reparam};
 
 use crate::data::Task;
 use crate::error::{Error, Result};
-use crate::model::{check_torch, Net};
+use crate::model::{check_torch, Net, TorchRng};
 use crate::rng::{derived_seed, permutation, stream, Stream};
 use crate::run::atomic::{write_atomic, write_atomic_with};
 use crate::run::{git_state, Checkpoint, Manifest, RunRecord, RunStatus};
@@ -552,9 +552,16 @@ fn build<'a>(
     device: tch::Device,
     fingerprint: &str,
 ) -> Result<Loop<'a>> {
-    tch::manual_seed(derived_seed(seed, Stream::Init, 0) as i64);
+    let rng = TorchRng::seeded(derived_seed(seed, Stream::Init, 0) as i64);
     let mut vs = VarStore::new(tch::Device::Cpu);
-    let net = Net::build(&vs.root(), &cfg.model, &task.train.shape, task.classes)?;
+    let net = Net::build(
+        &vs.root(),
+        &cfg.model,
+        &task.train.shape,
+        task.classes,
+        &rng,
+    )?;
+    drop(rng);
     vs.set_device(device);
     let sgd = sgd::Sgd::new(
         &vs,
@@ -662,8 +669,12 @@ fn run_epoch(lp: &mut Loop, ctx: &Ctx, pb: &indicatif::ProgressBar) -> Result<Ep
         &mut stream(seed, Stream::DataOrder, e as u64),
     );
     // Dropout in a TorchScript network draws from libtorch's generator: re-seeded per epoch, so
-    // a resumed run draws the same masks (the built-in networks draw nothing here).
-    tch::manual_seed(derived_seed(seed, Stream::Dropout, e as u64) as i64);
+    // a resumed run draws the same masks, and held through the epoch so that no other run in
+    // this process seeds or draws in between (the built-in networks draw nothing here).
+    let _dropout_rng = lp
+        .net
+        .draws_in_training()
+        .then(|| TorchRng::seeded(derived_seed(seed, Stream::Dropout, e as u64) as i64));
     let mut aug_rng = cfg
         .data
         .augment

@@ -5,7 +5,7 @@
 use super::{TrainConfig, ValidTrainConfig};
 use crate::data::Task;
 use crate::error::{Error, Result};
-use crate::model::{ModelSpec, Net};
+use crate::model::{ModelSpec, Net, TorchRng};
 use crate::run::FileRecord;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -81,7 +81,13 @@ pub fn preflight(train: &toml::Table, origin: &str, data_dir: &Path, seed: u64) 
     check_input(&cfg, &task)?;
     if let ModelSpec::Torchscript { .. } = &cfg.model {
         let vs = tch::nn::VarStore::new(tch::Device::Cpu);
-        Net::build(&vs.root(), &cfg.model, &task.train.shape, task.classes)?;
+        Net::build(
+            &vs.root(),
+            &cfg.model,
+            &task.train.shape,
+            task.classes,
+            &TorchRng::exclusive(),
+        )?;
     }
     Ok(())
 }

@@ -11,7 +11,7 @@
 use super::{eval, Summary, TrainConfig};
 use crate::data::Examples;
 use crate::error::{Error, Result};
-use crate::model::{check_torch, Net};
+use crate::model::{check_torch, Net, TorchRng};
 
 fn c<T>(r: std::result::Result<T, tch::TchError>) -> Result<T> {
     check_torch("reparameterise", r)
@@ -55,11 +55,14 @@ pub fn load_net(run_dir: &Path) -> Result<LoadedNet> {
     let cfg = TrainConfig::load(&run_dir.join("config.toml"))?;
     let summary = Summary::load(run_dir)?;
     let mut vs = VarStore::new(tch::Device::Cpu);
+    // Built only to load the saved weights into, but its draws must not fall between another
+    // run's seeding and its own draws.
     let net = Net::build(
         &vs.root(),
         &cfg.model,
         &summary.input_shape,
         summary.classes,
+        &TorchRng::exclusive(),
     )?;
     let weights = run_dir.join("model.ot");
     vs.load(&weights).map_err(|e| Error::BadFile {

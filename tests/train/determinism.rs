@@ -69,3 +69,45 @@ log_points = 3
     let c = train_task(&task, &cfg, &opts(&dir.path().join("c"), 6, 2)).unwrap();
     assert_ne!(a.manifest.prediction_hash, c.manifest.prediction_hash);
 }
+
+/// Runs made side by side in one process (`sgdc verify --jobs N`) all draw their initial
+/// networks from libtorch's one default generator: each must still get its own seed's network,
+/// bit for bit the one it gets alone. Started together from a barrier, several rounds, so that
+/// their seeding and drawing overlap.
+#[test]
+fn runs_side_by_side_in_one_process_match_runs_made_alone() {
+    let _g = lock();
+    let dir = tempfile::tempdir().unwrap();
+    let task = wave_task(200, 1);
+    let cfg = default_config();
+    let seeds = [11u64, 12, 13, 14];
+    let alone: Vec<Option<String>> = seeds
+        .iter()
+        .map(|&s| {
+            let o = opts(&dir.path().join(format!("alone-{s}")), s, 1);
+            train_task(&task, &cfg, &o)
+                .unwrap()
+                .manifest
+                .prediction_hash
+        })
+        .collect();
+    assert!(alone.iter().all(Option::is_some));
+    for round in 0..5 {
+        let barrier = std::sync::Barrier::new(seeds.len());
+        let side: Vec<Option<String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = seeds
+                .iter()
+                .map(|&s| {
+                    let (task, cfg, barrier) = (&task, &cfg, &barrier);
+                    let o = opts(&dir.path().join(format!("side-{round}-{s}")), s, 1);
+                    scope.spawn(move || {
+                        barrier.wait();
+                        train_task(task, cfg, &o).unwrap().manifest.prediction_hash
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(side, alone, "round {round}");
+    }
+}
