@@ -550,7 +550,6 @@ fn across(
     let mut problems = Vec::new();
     let mut evaluated = 0usize;
     let mut per_group = Vec::new();
-    let mut labelled = Vec::new();
     for (name, vs) in groups {
         if vs.iter().all(|v| matches!(v.outcome, Outcome::Skipped(_))) {
             continue;
@@ -562,9 +561,7 @@ fn across(
             .map(|v| v.id.as_str())
             .collect();
         let passed = vs.len() - bad.len();
-        let fraction = passed as f64 / vs.len().max(1) as f64;
-        per_group.push((evaluated as u64, fraction));
-        labelled.push((name.clone(), fraction));
+        per_group.push((name.clone(), passed as f64 / vs.len().max(1) as f64));
         if !bad.is_empty() {
             problems.push(format!("{name}: {} not passed", bad.join(", ")));
         }
@@ -589,6 +586,8 @@ fn across(
         problems.push(reason);
     }
     let names: Vec<&str> = groups.iter().map(|(n, _)| n.as_str()).collect();
+    // The statistic is over the groups' values; they are shown under the groups' names.
+    let values = per_group.iter().map(|(_, f)| (0, *f)).collect();
     let mut verdict = Draft {
         id,
         scope: "",
@@ -596,10 +595,9 @@ fn across(
         measured: "fraction of the claims passed, per group",
         threshold: format!("all pass on every {what} ({})", names.join(", ")),
     }
-    .finish(per_group, problems, |s| s.lo >= 1.0);
-    // The values belong to named tasks or settings, not to seeds.
+    .finish(values, problems, |s| s.lo >= 1.0);
     verdict.per_seed.clear();
-    verdict.per_group = labelled;
+    verdict.per_group = per_group;
     verdict
 }
 

@@ -160,14 +160,6 @@ pub enum Net {
     Script(Box<ScriptNet>),
 }
 
-impl Net {
-    /// Whether a training pass may draw from libtorch's generator (dropout in a TorchScript
-    /// module; the built-in networks draw nothing after they are built).
-    pub fn draws_in_training(&self) -> bool {
-        matches!(self, Net::Script(_))
-    }
-}
-
 fn torch_err(context: &str, e: tch::TchError) -> Error {
     Error::Torch(format!("{context}: {e}"))
 }
@@ -260,6 +252,12 @@ impl Net {
                 vs, path, *init, input, classes,
             )?))),
         }
+    }
+
+    /// Whether a training pass may draw from libtorch's generator (dropout in a TorchScript
+    /// module; the built-in networks draw nothing after they are built).
+    pub fn draws_in_training(&self) -> bool {
+        matches!(self, Net::Script(_))
     }
 
     /// Logits for a batch `xs` of shape `[batch, input...]` (`train`: batch normalisation uses
