@@ -1,12 +1,12 @@
-//! The theory simulator's hot path: the kernel `X X^T`, the Cholesky solve, and one whole
-//! simulation at a small size.
+//! The theory simulator's hot path: the kernel `X X^T`, the Cholesky solve, gradient descent on a
+//! small design, and one whole simulation at a small size.
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use sgd_complexity::data::gaussian_linear::GaussianLinear;
 use sgd_complexity::data::linear_signal::LinearSignalShape;
 use sgd_complexity::data::synthetic::SyntheticModel;
 use sgd_complexity::rng::{stream, Stream};
-use sgd_complexity::theory::linalg::{min_norm_correction, Design};
+use sgd_complexity::theory::linalg::{gradient_descent, min_norm_correction, Design};
 use sgd_complexity::theory::{simulate, SimConfig};
 
 fn design(n: usize, dim: usize) -> anyhow::Result<(GaussianLinear, Design)> {
@@ -44,6 +44,18 @@ pub fn benches(c: &mut Criterion) {
             &x,
             |b, x| b.iter(|| min_norm_correction(x, &r, false)),
         );
+    }
+    // Gradient descent at the size of the default sweep's negative control (n = 200, D = n + d):
+    // two small products per step, 1000 steps (the tolerance is never reached).
+    if let Ok((_, x)) = design(200, 205) {
+        let r: Vec<f64> = (0..200)
+            .map(|i| if i % 3 == 0 { 1.0 } else { -0.5 })
+            .collect();
+        let lambda_max = x.frobenius().powi(2);
+        g.throughput(Throughput::Elements((2 * 1000 * 200 * 205) as u64));
+        g.bench_function("gradient_descent/200x205-1000-steps", |b| {
+            b.iter(|| gradient_descent(&x, &r, lambda_max, 0.0, 1000))
+        });
     }
     let Ok((model, _)) = design(1, 10_000) else {
         return;

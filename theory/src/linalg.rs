@@ -13,6 +13,12 @@ use rayon::prelude::*;
 /// Columns converted to `f64` per GEMM block (bounds the temporary to `n * BLOCK` values).
 const BLOCK: usize = 2048;
 
+/// Matrices with fewer entries than this are multiplied on the calling thread. Gradient descent
+/// (`gradient_descent`) makes two products per step, up to 60,000 steps, on matrices as small as
+/// 200 x 205; handing each to the thread pool and waiting for it cost more than the product
+/// itself (the default theory sweep spent a third of its time in the kernel's scheduler).
+const PARALLEL_MIN_ENTRIES: usize = 1 << 20;
+
 /// A row-major `n x dim` design matrix.
 #[derive(Debug, Clone)]
 pub struct Design {
@@ -30,19 +36,29 @@ impl Design {
         &self.x[i * self.dim..(i + 1) * self.dim]
     }
 
-    /// `X v` for `v` of length `dim`.
-    pub fn mul(&self, v: &[f64]) -> Vec<f64> {
-        (0..self.n)
-            .into_par_iter()
-            .map(|i| dot32(self.row(i), v))
-            .collect()
+    /// Whether a product with this matrix is worth splitting across threads: below
+    /// [`PARALLEL_MIN_ENTRIES`] entries one thread finishes it in less time than handing it to the
+    /// pool costs (see there).
+    fn parallel(&self) -> bool {
+        self.n * self.dim >= PARALLEL_MIN_ENTRIES
     }
 
-    /// `X^T a` for `a` of length `n`.
+    /// `X v` for `v` of length `dim`.
+    pub fn mul(&self, v: &[f64]) -> Vec<f64> {
+        let row = |i: usize| dot32(self.row(i), v);
+        if self.parallel() {
+            (0..self.n).into_par_iter().map(row).collect()
+        } else {
+            (0..self.n).map(row).collect()
+        }
+    }
+
+    /// `X^T a` for `a` of length `n`. Each output element sums over the rows in the same order
+    /// on every path, so the result does not depend on the thread count.
     pub fn mul_t(&self, a: &[f64]) -> Vec<f64> {
         let chunk = 4096.max(self.dim.div_ceil(rayon::current_num_threads().max(1)));
         let mut out = vec![0.0; self.dim];
-        out.par_chunks_mut(chunk).enumerate().for_each(|(c, part)| {
+        let columns = |(c, part): (usize, &mut [f64])| {
             let c0 = c * chunk;
             for (i, &ai) in a.iter().enumerate() {
                 if ai == 0.0 {
@@ -53,7 +69,12 @@ impl Design {
                     *o += ai * f64::from(x);
                 }
             }
-        });
+        };
+        if self.parallel() {
+            out.par_chunks_mut(chunk).enumerate().for_each(columns);
+        } else {
+            out.chunks_mut(chunk).enumerate().for_each(columns);
+        }
         out
     }
 

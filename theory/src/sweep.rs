@@ -7,6 +7,7 @@ use crate::data::gaussian_linear::GaussianLinear;
 use crate::data::hypercube::Hypercube;
 use crate::data::linear_signal::{LinearSignal, LinearSignalShape};
 use crate::{Error, Result};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -214,9 +215,11 @@ impl SweepSpec {
         }
     }
 
-    /// Run one point over all seeds.
+    /// Run one point over all seeds, the seeds side by side (each simulation draws from its own
+    /// seed's streams, so the results are those of running them one after another).
     pub fn run_point(&self, p: &Point) -> Result<Vec<SimResult>> {
         (0..self.seeds)
+            .into_par_iter()
             .map(|k| {
                 let seed = self.seed + k;
                 let shape = LinearSignalShape {
