@@ -2,6 +2,10 @@
 //!
 //! - `MKL_CBWR=AVX2,STRICT` (set when unset, before libtorch's first GEMM): MKL results that do not
 //!   depend on the thread count.
+//! - `ATEN_CPU_CAPABILITY=avx2` and `DNNL_MAX_CPU_ISA=AVX2` (set when unset, on x86-64 CPUs with
+//!   AVX2 and FMA only): libtorch's vectorised kernels and oneDNN's convolutions use the same
+//!   instruction set on every such CPU. Without them an AVX-512 CPU takes other code paths, whose
+//!   sums run in another order: the same seed then gives other bits there than on an AVX2 CPU.
 //! - `CUBLAS_WORKSPACE_CONFIG=:4096:8` (set when unset, before CUDA is touched): deterministic
 //!   cuBLAS.
 //! - libtorch's deterministic algorithms and deterministic cuDNN on, cuDNN benchmarking off, via
@@ -18,6 +22,58 @@ use std::sync::Once;
 pub const MKL_CBWR_DEFAULT: &str = "AVX2,STRICT";
 /// The `CUBLAS_WORKSPACE_CONFIG` value used when the environment does not set one.
 pub const CUBLAS_WORKSPACE_DEFAULT: &str = ":4096:8";
+/// The `ATEN_CPU_CAPABILITY` value used when unset on a CPU with AVX2 and FMA.
+pub const ATEN_CPU_CAPABILITY_DEFAULT: &str = "avx2";
+/// The `DNNL_MAX_CPU_ISA` value used when unset on a CPU with AVX2 and FMA.
+pub const DNNL_MAX_CPU_ISA_DEFAULT: &str = "AVX2";
+
+/// The process-environment variables [`init_env`] sets when they are unset, with their values.
+/// The kernel pins are left out on CPUs without AVX2 and FMA (where asking libtorch for AVX2
+/// kernels would stop the process on an illegal instruction); to use a CPU's widest kernels
+/// instead, set them yourself, e.g. `ATEN_CPU_CAPABILITY=avx512 DNNL_MAX_CPU_ISA=ALL` (runs are
+/// then reproducible on that kind of CPU only; the manifest records the values in effect).
+pub fn env_defaults() -> Vec<(&'static str, &'static str)> {
+    let mut defaults = vec![
+        ("MKL_CBWR", MKL_CBWR_DEFAULT),
+        ("CUBLAS_WORKSPACE_CONFIG", CUBLAS_WORKSPACE_DEFAULT),
+    ];
+    if cpu_has_avx2() {
+        defaults.push(("ATEN_CPU_CAPABILITY", ATEN_CPU_CAPABILITY_DEFAULT));
+        defaults.push(("DNNL_MAX_CPU_ISA", DNNL_MAX_CPU_ISA_DEFAULT));
+    }
+    defaults
+}
+
+/// Whether the CPU has AVX2 and FMA (the level the kernels are pinned to).
+fn cpu_has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The widest vector instruction set of the CPU, for the manifest (`avx512f`, `avx2`, `baseline`
+/// on x86-64; the architecture's name elsewhere).
+pub fn cpu_vector_isa() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            "avx512f"
+        } else if cpu_has_avx2() {
+            "avx2"
+        } else {
+            "baseline"
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        std::env::consts::ARCH
+    }
+}
 
 extern "C" {
     fn sgdc_set_deterministic(on: i32) -> i32;
@@ -26,15 +82,13 @@ extern "C" {
 
 static ENV_ONCE: Once = Once::new();
 
-/// Set `MKL_CBWR` (and `CUBLAS_WORKSPACE_CONFIG`) in the process environment when unset. Call it
-/// before the first libtorch operation (the `sgdc` binary does so first thing; tests in their
-/// set-up); later calls do nothing. MKL reads the variable once, at its first call.
+/// Set the variables of [`env_defaults`] (`MKL_CBWR`, `CUBLAS_WORKSPACE_CONFIG` and the CPU
+/// kernel pins) in the process environment where unset. Call it before the first libtorch
+/// operation (the `sgdc` binary does so first thing; tests in their set-up); later calls do
+/// nothing. MKL, libtorch and oneDNN each read their variable once, at their first use.
 pub fn init_env() {
     ENV_ONCE.call_once(|| {
-        for (key, value) in [
-            ("MKL_CBWR", MKL_CBWR_DEFAULT),
-            ("CUBLAS_WORKSPACE_CONFIG", CUBLAS_WORKSPACE_DEFAULT),
-        ] {
+        for (key, value) in env_defaults() {
             if std::env::var_os(key).is_none() {
                 std::env::set_var(key, value);
             }
@@ -140,6 +194,12 @@ pub fn settings() -> BTreeMap<String, String> {
     BTreeMap::from([
         ("MKL_CBWR".to_string(), env("MKL_CBWR")),
         (
+            "ATEN_CPU_CAPABILITY".to_string(),
+            env("ATEN_CPU_CAPABILITY"),
+        ),
+        ("DNNL_MAX_CPU_ISA".to_string(), env("DNNL_MAX_CPU_ISA")),
+        ("cpu_vector_isa".to_string(), cpu_vector_isa().to_string()),
+        (
             "CUBLAS_WORKSPACE_CONFIG".to_string(),
             env("CUBLAS_WORKSPACE_CONFIG"),
         ),
@@ -162,4 +222,30 @@ pub fn versions() -> BTreeMap<String, String> {
         ),
         ("sgdc".to_string(), env!("CARGO_PKG_VERSION").to_string()),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_pin_the_kernels_only_where_the_cpu_has_avx2() {
+        let keys: Vec<&str> = env_defaults().iter().map(|(k, _)| *k).collect();
+        assert!(keys.contains(&"MKL_CBWR"));
+        assert_eq!(keys.contains(&"ATEN_CPU_CAPABILITY"), cpu_has_avx2());
+        assert_eq!(keys.contains(&"DNNL_MAX_CPU_ISA"), cpu_has_avx2());
+    }
+
+    #[test]
+    fn init_env_leaves_every_default_set_and_the_manifest_records_it() {
+        init_env();
+        let recorded = settings();
+        for (key, _) in env_defaults() {
+            assert!(std::env::var_os(key).is_some(), "{key} is unset");
+            if let Some(v) = recorded.get(key) {
+                assert_ne!(v, "unset", "{key} recorded as unset");
+            }
+        }
+        assert_eq!(recorded["cpu_vector_isa"], cpu_vector_isa());
+    }
 }
