@@ -113,6 +113,17 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 let sum = t.f_sum(tch::Kind::Float)?.f_double_value(&[])?;
                 println!("libtorch: sum check {sum}");
                 println!("cuda available: {}", tch::Cuda::is_available());
+                let numerics = sgd_complexity::train::numerics::settings();
+                for key in [
+                    "MKL_CBWR",
+                    "ATEN_CPU_CAPABILITY",
+                    "DNNL_MAX_CPU_ISA",
+                    "cpu_vector_isa",
+                ] {
+                    if let Some(v) = numerics.get(key) {
+                        println!("{key}: {v}");
+                    }
+                }
             }
         }
         Command::Simulate(args) => cli::simulate::run(args)?,

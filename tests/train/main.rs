@@ -5,6 +5,7 @@ mod common;
 mod determinism;
 mod errors;
 mod folder;
+mod kernels;
 mod own_data;
 mod resume;
 mod snapshot;
