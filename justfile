@@ -60,7 +60,7 @@ compare-info:
 simulate:
     cargo run --release --no-default-features -- simulate --out results/theory
 
-# Seconds per training step, sgdc against PyTorch eager (same torch 2.11, MKL_CBWR, threads).
+# Seconds per training step, sgdc against PyTorch eager (same torch 2.11, MKL_CBWR, kernel pins, threads).
 compare-torch: setup-libtorch
     ./scripts/setup-torch-venv.sh
     cargo build --release

@@ -3,7 +3,9 @@
 
 Both sides train the same models with the same step (index_select a minibatch from a pool of
 1024 random examples, zero_grad, forward, cross-entropy, backward, SGD momentum 0.9 with weight
-decay 5e-4), the same MKL_CBWR, the same thread count and deterministic algorithms on. The two
+decay 5e-4), the same MKL_CBWR and CPU kernel pins (ATEN_CPU_CAPABILITY, DNNL_MAX_CPU_ISA: the
+values sgdc sets when they are unset, docs/train.md "Numerics"), the same thread count and
+deterministic algorithms on. The two
 implementations alternate, several rounds, and the medians are compared.
 
 With --eval-batch N both sides time evaluation instead: hard predictions (no gradients, argmax of
@@ -98,6 +100,19 @@ def torch_bench(model_name, threads, steps, warmup, repeats, eval_batch=None):
     return times[len(times) // 2]
 
 
+def cpu_has_avx2():
+    """Whether the CPU has AVX2 and FMA (where sgdc pins libtorch's and oneDNN's kernels)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = line.split(":", 1)[1].split()
+                    return "avx2" in flags and "fma" in flags
+    except OSError:
+        pass
+    return False
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sgdc", default="target/release/sgdc")
@@ -111,6 +126,10 @@ def main():
     ap.add_argument("--torch-child", nargs=2, metavar=("MODEL", "THREADS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     os.environ.setdefault("MKL_CBWR", "AVX2,STRICT")
+    if cpu_has_avx2():
+        # What sgdc sets for itself; PyTorch must run the same kernels for a fair comparison.
+        os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
+        os.environ.setdefault("DNNL_MAX_CPU_ISA", "AVX2")
     if args.torch_child:
         m, t = args.torch_child[0], int(args.torch_child[1])
         s = torch_bench(m, t, args.steps, 10, args.repeats, args.eval_batch)
@@ -119,7 +138,8 @@ def main():
     import torch  # noqa: F401  (fail early when run outside the venv)
 
     env = dict(os.environ)
-    print(f"MKL_CBWR={env['MKL_CBWR']}  torch {torch.__version__}  rounds={args.rounds}")
+    pins = "  ".join(f"{k}={env[k]}" for k in ("ATEN_CPU_CAPABILITY", "DNNL_MAX_CPU_ISA") if k in env)
+    print(f"MKL_CBWR={env['MKL_CBWR']}  {pins}  torch {torch.__version__}  rounds={args.rounds}")
     mode = ["--eval-batch", str(args.eval_batch)] if args.eval_batch else []
     key = "s_per_example" if args.eval_batch else "s_per_step"
     unit = f"ms/example (eval batch {args.eval_batch})" if args.eval_batch else "ms/step"
