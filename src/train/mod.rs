@@ -586,6 +586,7 @@ fn build<'a>(
             record_seconds: 0.0,
             config_hash: fingerprint.to_string(),
             seed,
+            kernels: Some(numerics::kernel_settings()),
         },
         pred_test: Vec::new(),
         pred_train: Vec::new(),
@@ -600,6 +601,28 @@ fn restore(lp: &mut Loop, state: resume::State, dir: &Path, fingerprint: &str) -
             dir.display(),
             "the saved run used a different configuration, seed or data set",
         ));
+    }
+    if let Some(saved) = &state.progress.kernels {
+        let now = numerics::kernel_settings();
+        let differ: Vec<String> = saved
+            .iter()
+            .filter(|(k, v)| now.get(*k) != Some(*v))
+            .map(|(k, v)| {
+                let current = now.get(k).map_or("unset", String::as_str);
+                format!("{k}={v} then, {current} now")
+            })
+            .collect();
+        if !differ.is_empty() {
+            return Err(Error::param(
+                "resume",
+                dir.display(),
+                format!(
+                    "the saved run used other CPU kernel settings ({}); set them as then to \
+                     continue it bit for bit",
+                    differ.join(", ")
+                ),
+            ));
+        }
     }
     let mut vars = lp.vs.variables();
     tch::no_grad(|| -> Result<()> {

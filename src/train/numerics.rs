@@ -185,19 +185,27 @@ pub fn set_threads(threads: Option<usize>) -> Result<usize> {
     Ok(tch::get_num_threads().max(1) as usize)
 }
 
+/// The environment variables that choose the CPU kernels (`MKL_CBWR`, `ATEN_CPU_CAPABILITY`,
+/// `DNNL_MAX_CPU_ISA`) as now set (`unset` where absent). A run resumed under other values does
+/// not continue bit for bit, so resume states record them.
+pub fn kernel_settings() -> BTreeMap<String, String> {
+    ["MKL_CBWR", "ATEN_CPU_CAPABILITY", "DNNL_MAX_CPU_ISA"]
+        .into_iter()
+        .map(|k| {
+            let v = std::env::var(k).unwrap_or_else(|_| "unset".into());
+            (k.to_string(), v)
+        })
+        .collect()
+}
+
 /// The numerics-relevant settings now in effect, for the manifest.
 pub fn settings() -> BTreeMap<String, String> {
     let env = |k: &str| std::env::var(k).unwrap_or_else(|_| "unset".into());
     // SAFETY: reads three flags of libtorch's global context.
     let state = unsafe { sgdc_determinism_state() };
     let flag = |bit: i32| (state & bit != 0).to_string();
-    BTreeMap::from([
-        ("MKL_CBWR".to_string(), env("MKL_CBWR")),
-        (
-            "ATEN_CPU_CAPABILITY".to_string(),
-            env("ATEN_CPU_CAPABILITY"),
-        ),
-        ("DNNL_MAX_CPU_ISA".to_string(), env("DNNL_MAX_CPU_ISA")),
+    let mut all = kernel_settings();
+    all.extend([
         ("cpu_vector_isa".to_string(), cpu_vector_isa().to_string()),
         (
             "CUBLAS_WORKSPACE_CONFIG".to_string(),
@@ -207,7 +215,8 @@ pub fn settings() -> BTreeMap<String, String> {
         ("deterministic_cudnn".to_string(), flag(2)),
         ("cudnn_benchmark".to_string(), flag(4)),
         ("dtype".to_string(), "float32".to_string()),
-    ])
+    ]);
+    all
 }
 
 /// Versions of the numerical libraries, for the manifest.

@@ -50,6 +50,53 @@ fn resumed_run_equals_uninterrupted_run() {
     );
 }
 
+/// The saved state of a run cut after one epoch (`resume/LATEST` names its folder).
+fn saved_state(out: &std::path::Path) -> std::path::PathBuf {
+    let latest = std::fs::read_to_string(out.join("resume/LATEST")).unwrap();
+    out.join("resume").join(latest.trim()).join("state.json")
+}
+
+/// A resume state records the CPU kernel settings; a resume under other ones is refused, naming
+/// the variable, and a state of an older build without the record still resumes bit for bit.
+#[test]
+fn resume_under_other_cpu_kernels_is_refused() {
+    let _g = lock();
+    let dir = tempfile::tempdir().unwrap();
+    let task = wave_task(100, 14);
+    let cfg = default_config();
+    let full = train_task(&task, &cfg, &opts(&dir.path().join("full"), 5, 1)).unwrap();
+    let out = dir.path().join("r");
+    let mut o = opts(&out, 5, 1);
+    o.stop_after_epochs = Some(1);
+    assert!(train_task(&task, &cfg, &o).is_err());
+    let state = saved_state(&out);
+    let text = std::fs::read_to_string(&state).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let kernels = json["kernels"].clone();
+    assert_eq!(
+        kernels["MKL_CBWR"].as_str(),
+        std::env::var("MKL_CBWR").ok().as_deref()
+    );
+
+    json["kernels"]["DNNL_MAX_CPU_ISA"] = "AVX512_CORE".into();
+    std::fs::write(&state, serde_json::to_string(&json).unwrap()).unwrap();
+    let mut o = opts(&out, 5, 1);
+    o.resume = true;
+    let err = train_task(&task, &cfg, &o).unwrap_err().to_string();
+    assert!(
+        err.contains("CPU kernel settings") && err.contains("DNNL_MAX_CPU_ISA=AVX512_CORE then"),
+        "{err}"
+    );
+
+    json.as_object_mut().unwrap().remove("kernels");
+    std::fs::write(&state, serde_json::to_string(&json).unwrap()).unwrap();
+    let resumed = train_task(&task, &cfg, &o).unwrap();
+    assert_eq!(
+        resumed.manifest.prediction_hash,
+        full.manifest.prediction_hash
+    );
+}
+
 #[test]
 fn resume_with_another_seed_is_refused() {
     let _g = lock();
