@@ -63,6 +63,38 @@ pub struct FileRecord {
     pub sha256: String,
 }
 
+/// The environment variables that choose the CPU kernels libtorch, oneDNN and MKL run (see
+/// `train::numerics`): a run made under other values gives other bits.
+pub const KERNEL_VARS: [&str; 3] = ["MKL_CBWR", "ATEN_CPU_CAPABILITY", "DNNL_MAX_CPU_ISA"];
+
+/// The [`KERNEL_VARS`] as now set in the process environment (`unset` where absent).
+pub fn kernel_settings() -> BTreeMap<String, String> {
+    KERNEL_VARS
+        .into_iter()
+        .map(|k| {
+            let v = std::env::var(k).unwrap_or_else(|_| "unset".into());
+            (k.to_string(), v)
+        })
+        .collect()
+}
+
+/// The kernel variables whose recorded value differs from `now`, each as `KEY=then then, now
+/// now`. Only the [`KERNEL_VARS`] that `recorded` holds are compared (records of earlier builds
+/// lack some).
+pub fn kernel_differences(
+    recorded: &BTreeMap<String, String>,
+    now: &BTreeMap<String, String>,
+) -> Vec<String> {
+    KERNEL_VARS
+        .into_iter()
+        .filter_map(|k| {
+            let then = recorded.get(k)?;
+            let current = now.get(k).map_or("unset", String::as_str);
+            (then != current).then(|| format!("{k}={then} then, {current} now"))
+        })
+        .collect()
+}
+
 impl Manifest {
     /// Write the manifest to `dir/manifest.json` atomically.
     pub fn save(&self, dir: &Path) -> Result<()> {
@@ -104,4 +136,43 @@ pub fn git_state() -> (Option<String>, Option<bool>) {
         .and_then(|_| run(&["status", "--porcelain", "--untracked-files=no"]))
         .map(|s| !s.is_empty());
     (commit, dirty)
+}
+
+#[cfg(test)]
+mod kernel_tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn only_recorded_kernel_variables_are_compared() {
+        let now = map(&[
+            ("MKL_CBWR", "AVX2,STRICT"),
+            ("ATEN_CPU_CAPABILITY", "avx2"),
+            ("DNNL_MAX_CPU_ISA", "AVX2"),
+        ]);
+        // An earlier build recorded MKL_CBWR only, and other numerics keys that are not compared.
+        let old = map(&[("MKL_CBWR", "AVX2,STRICT"), ("dtype", "float32")]);
+        assert!(kernel_differences(&old, &now).is_empty());
+        let other = map(&[
+            ("MKL_CBWR", "AVX2,STRICT"),
+            ("ATEN_CPU_CAPABILITY", "avx512"),
+            ("DNNL_MAX_CPU_ISA", "AVX2"),
+        ]);
+        assert_eq!(
+            kernel_differences(&other, &now),
+            vec!["ATEN_CPU_CAPABILITY=avx512 then, avx2 now".to_string()]
+        );
+        let unset = map(&[("DNNL_MAX_CPU_ISA", "unset")]);
+        assert_eq!(kernel_differences(&unset, &map(&[])), Vec::<String>::new());
+        assert_eq!(
+            kernel_differences(&map(&[("DNNL_MAX_CPU_ISA", "AVX2")]), &map(&[])),
+            vec!["DNNL_MAX_CPU_ISA=AVX2 then, unset now".to_string()]
+        );
+    }
 }

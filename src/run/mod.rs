@@ -22,7 +22,9 @@ pub mod atomic;
 mod manifest;
 pub mod npy;
 
-pub use manifest::{git_state, FileRecord, Manifest, RunStatus};
+pub use manifest::{
+    git_state, kernel_differences, kernel_settings, FileRecord, Manifest, RunStatus, KERNEL_VARS,
+};
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};

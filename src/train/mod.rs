@@ -603,15 +603,7 @@ fn restore(lp: &mut Loop, state: resume::State, dir: &Path, fingerprint: &str) -
         ));
     }
     if let Some(saved) = &state.progress.kernels {
-        let now = numerics::kernel_settings();
-        let differ: Vec<String> = saved
-            .iter()
-            .filter(|(k, v)| now.get(*k) != Some(*v))
-            .map(|(k, v)| {
-                let current = now.get(k).map_or("unset", String::as_str);
-                format!("{k}={v} then, {current} now")
-            })
-            .collect();
+        let differ = crate::run::kernel_differences(saved, &numerics::kernel_settings());
         if !differ.is_empty() {
             return Err(Error::param(
                 "resume",

@@ -189,13 +189,7 @@ pub fn set_threads(threads: Option<usize>) -> Result<usize> {
 /// `DNNL_MAX_CPU_ISA`) as now set (`unset` where absent). A run resumed under other values does
 /// not continue bit for bit, so resume states record them.
 pub fn kernel_settings() -> BTreeMap<String, String> {
-    ["MKL_CBWR", "ATEN_CPU_CAPABILITY", "DNNL_MAX_CPU_ISA"]
-        .into_iter()
-        .map(|k| {
-            let v = std::env::var(k).unwrap_or_else(|_| "unset".into());
-            (k.to_string(), v)
-        })
-        .collect()
+    crate::run::kernel_settings()
 }
 
 /// The numerics-relevant settings now in effect, for the manifest.

@@ -10,7 +10,7 @@ use super::experiment::{Experiment, Tier};
 use crate::error::{Error, Result};
 use crate::run::{Manifest, RunRecord, RunStatus};
 use sha2::{Digest, Sha256};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -169,6 +169,12 @@ pub trait Executor: Sync {
     /// Test-set predictions of the final network of `run` (original, reparameterised by a
     /// function-preserving transformation drawn from `seed`).
     fn reparam(&self, run: &Path, seed: u64) -> Result<(Vec<u8>, Vec<u8>)>;
+    /// The CPU kernel settings runs made now would use ([`crate::run::kernel_settings`] after the
+    /// trainer's set-up), to flag reused runs made under others; `None` (the default) for an
+    /// executor that cannot say.
+    fn kernel_settings(&self) -> Option<BTreeMap<String, String>> {
+        None
+    }
 }
 
 /// What happened to one job.
@@ -184,6 +190,22 @@ pub struct JobReport {
     pub error: Option<String>,
 }
 
+/// A note for a finished run that is reused although it was made under other CPU kernel
+/// settings than `now` (those of this process's trainer; `None` when the executor cannot say):
+/// it stands, but a run made now would differ in its last bits.
+fn other_kernels_note(now: Option<&BTreeMap<String, String>>, dir: &Path) -> Option<String> {
+    let m = Manifest::load(dir).ok()?;
+    let differ = crate::run::kernel_differences(&m.numerics, now?);
+    (!differ.is_empty()).then(|| {
+        format!(
+            "verify: reusing {}, made under other CPU kernel settings ({}); a run made now would \
+             differ in its last bits (delete the folder to remake it)",
+            dir.display(),
+            differ.join(", ")
+        )
+    })
+}
+
 fn run_job(exec: &dyn Executor, out: &Path, j: &Job, threads: usize, log: bool) -> JobReport {
     let dir = out.join(&j.rel_dir);
     let start = Instant::now();
@@ -196,6 +218,9 @@ fn run_job(exec: &dyn Executor, out: &Path, j: &Job, threads: usize, log: bool) 
     match inspect(&dir) {
         FolderState::Complete => {
             report.reused = true;
+            if let Some(note) = other_kernels_note(exec.kernel_settings().as_ref(), &dir) {
+                eprintln!("{note}");
+            }
             return report;
         }
         FolderState::Corrupt(why) => {
@@ -370,6 +395,32 @@ pub(crate) mod tests {
         execute(&fake, out.path(), units, 1, 1, false);
         assert_eq!(fake.calls.load(Ordering::SeqCst), 4);
         assert_eq!(inspect(&dir), FolderState::Complete);
+    }
+
+    #[test]
+    fn reused_runs_of_other_kernels_are_named() {
+        let out = tempfile::tempdir().unwrap();
+        write_run(out.path(), 1);
+        let now: BTreeMap<String, String> =
+            [("MKL_CBWR", "AVX2,STRICT"), ("DNNL_MAX_CPU_ISA", "AVX2")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        // Nothing recorded (an earlier build) or an executor that cannot say: no note.
+        assert_eq!(other_kernels_note(Some(&now), out.path()), None);
+        assert_eq!(other_kernels_note(None, out.path()), None);
+        let mut m = Manifest::load(out.path()).unwrap();
+        m.numerics = now.clone();
+        m.save(out.path()).unwrap();
+        assert_eq!(other_kernels_note(Some(&now), out.path()), None);
+        m.numerics
+            .insert("DNNL_MAX_CPU_ISA".into(), "AVX512_CORE".into());
+        m.save(out.path()).unwrap();
+        let note = other_kernels_note(Some(&now), out.path()).unwrap();
+        assert!(
+            note.contains("DNNL_MAX_CPU_ISA=AVX512_CORE then, AVX2 now"),
+            "{note}"
+        );
     }
 
     #[test]

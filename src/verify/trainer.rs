@@ -9,6 +9,7 @@ use crate::train::{
     predict, reparameterised_predictions, run_config, train_task, Device, Reparam, RunOptions,
     TrainConfig, ValidTrainConfig,
 };
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Trains verification runs with [`crate::train`].
@@ -102,5 +103,9 @@ impl Executor for TorchExecutor {
         let original = predict(run, &task.test)?;
         let changed = reparameterised_predictions(run, &task.test, Reparam::Both, seed)?;
         Ok((original, changed))
+    }
+    fn kernel_settings(&self) -> Option<BTreeMap<String, String>> {
+        crate::train::numerics::init_env();
+        Some(crate::train::numerics::kernel_settings())
     }
 }
