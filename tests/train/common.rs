@@ -2,10 +2,11 @@
 
 use rand::RngExt;
 use rand_chacha::ChaCha20Rng;
+use sgd_complexity::data::fetch::{self, RealSet};
 use sgd_complexity::data::synthetic::{sample_task, SyntheticModel};
 use sgd_complexity::data::{Examples, Task};
 use sgd_complexity::train::{numerics, RunOptions, TrainConfig, ValidTrainConfig};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 static TORCH: Mutex<()> = Mutex::new(());
@@ -15,6 +16,19 @@ pub fn lock() -> MutexGuard<'static, ()> {
     let g = TORCH.lock().unwrap_or_else(|e| e.into_inner());
     numerics::init_env();
     g
+}
+
+/// The data folder (`$SGDC_DATA_DIR`, else `data/`) after checking that MNIST is there and
+/// intact; fails saying how to fetch it (`just test` fetches it first).
+pub fn mnist_data_dir() -> PathBuf {
+    let data_dir = fetch::default_data_dir();
+    match fetch::verify(RealSet::Mnist, &data_dir) {
+        Ok(fetch::SetStatus::Verified) => data_dir,
+        other => panic!(
+            "this test needs MNIST in {} ({other:?}); run `just data` or `sgdc data fetch mnist`",
+            data_dir.display()
+        ),
+    }
 }
 
 /// Points uniform in [-1, 1]^2, label 1 above a sinusoid, 10% label noise.

@@ -6,7 +6,7 @@
 //! losses then differ in their last digits from step 0 on (measured on an AMD EPYC with AVX-512,
 //! where its hard predictions still agree). On an AVX2 CPU the pins are the CPU's own level.
 
-use sgd_complexity::data::fetch::{self, RealSet};
+use crate::common::mnist_data_dir;
 use sgd_complexity::train::numerics;
 use std::path::Path;
 use std::process::Command;
@@ -40,7 +40,7 @@ struct Made {
 }
 
 /// Train with `sgdc train` in a fresh process.
-fn train(root: &Path, name: &str, pins: Option<(&str, &str)>) -> Made {
+fn train(root: &Path, data_dir: &Path, name: &str, pins: Option<(&str, &str)>) -> Made {
     let config = root.join("kernel-pins.toml");
     std::fs::write(&config, CONFIG).expect("write config");
     let out = root.join(name);
@@ -58,7 +58,7 @@ fn train(root: &Path, name: &str, pins: Option<(&str, &str)>) -> Made {
     .arg("--out")
     .arg(&out)
     .arg("--data-dir")
-    .arg(fetch::default_data_dir())
+    .arg(data_dir)
     .env_remove("ATEN_CPU_CAPABILITY")
     .env_remove("DNNL_MAX_CPU_ISA");
     if let Some((aten, dnnl)) = pins {
@@ -77,22 +77,16 @@ fn train(root: &Path, name: &str, pins: Option<(&str, &str)>) -> Made {
 
 #[test]
 fn unset_pins_equal_explicit_ones_and_are_recorded() {
-    let data_dir = fetch::default_data_dir();
-    match fetch::verify(RealSet::Mnist, &data_dir) {
-        Ok(fetch::SetStatus::Verified) => {}
-        other => panic!(
-            "this test needs MNIST in {} ({other:?}); run `just data` or `sgdc data fetch mnist`",
-            data_dir.display()
-        ),
-    }
+    let data_dir = mnist_data_dir();
     let dir = tempfile::tempdir().unwrap();
     let defaults: Vec<(&str, &str)> = numerics::env_defaults();
     let pinned = defaults.iter().any(|(k, _)| *k == "ATEN_CPU_CAPABILITY");
-    let unset = train(dir.path(), "unset", None);
+    let unset = train(dir.path(), &data_dir, "unset", None);
     let recorded = |m: &Made, key: &str| m.manifest["numerics"][key].as_str().map(String::from);
     if pinned {
         let explicit = train(
             dir.path(),
+            &data_dir,
             "explicit",
             Some((
                 numerics::ATEN_CPU_CAPABILITY_DEFAULT,

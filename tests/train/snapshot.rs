@@ -8,10 +8,9 @@
 //! Needs MNIST in `$SGDC_DATA_DIR` (else `data/`); `just test` fetches it first. Without it the test
 //! fails with a message saying how to fetch it.
 
-use crate::common::{lock, opts};
+use crate::common::{lock, mnist_data_dir, opts};
 use sgd_complexity::claims::t0_index;
 use sgd_complexity::curves::{compute, CurveOptions};
-use sgd_complexity::data::fetch::{self, RealSet};
 use sgd_complexity::train::{run_config, TrainConfig};
 
 /// The paper's CNN and optimiser on a 2000-image subset at a rate that fits it in about 25 epochs
@@ -51,14 +50,7 @@ fn round(v: f64) -> f64 {
 
 #[test]
 fn retention_run() {
-    let data_dir = fetch::default_data_dir();
-    match fetch::verify(RealSet::Mnist, &data_dir) {
-        Ok(fetch::SetStatus::Verified) => {}
-        other => panic!(
-            "this test needs MNIST in {} ({other:?}); run `just data` or `sgdc data fetch mnist`",
-            data_dir.display()
-        ),
-    }
+    let data_dir = mnist_data_dir();
     let cfg = TrainConfig::from_toml(CONFIG, "retention snapshot")
         .unwrap()
         .check()
