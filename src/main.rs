@@ -114,12 +114,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 println!("libtorch: sum check {sum}");
                 println!("cuda available: {}", tch::Cuda::is_available());
                 let numerics = sgd_complexity::train::numerics::settings();
-                for key in [
-                    "MKL_CBWR",
-                    "ATEN_CPU_CAPABILITY",
-                    "DNNL_MAX_CPU_ISA",
-                    "cpu_vector_isa",
-                ] {
+                let keys = sgd_complexity::run::KERNEL_VARS.into_iter();
+                for key in keys.chain(["cpu_vector_isa"]) {
                     if let Some(v) = numerics.get(key) {
                         println!("{key}: {v}");
                     }

@@ -586,7 +586,7 @@ fn build<'a>(
             record_seconds: 0.0,
             config_hash: fingerprint.to_string(),
             seed,
-            kernels: Some(numerics::kernel_settings()),
+            kernels: Some(crate::run::kernel_settings()),
         },
         pred_test: Vec::new(),
         pred_train: Vec::new(),
@@ -603,7 +603,7 @@ fn restore(lp: &mut Loop, state: resume::State, dir: &Path, fingerprint: &str) -
         ));
     }
     if let Some(saved) = &state.progress.kernels {
-        let differ = crate::run::kernel_differences(saved, &numerics::kernel_settings());
+        let differ = crate::run::kernel_differences(saved, &crate::run::kernel_settings());
         if !differ.is_empty() {
             return Err(Error::param(
                 "resume",

@@ -185,20 +185,13 @@ pub fn set_threads(threads: Option<usize>) -> Result<usize> {
     Ok(tch::get_num_threads().max(1) as usize)
 }
 
-/// The environment variables that choose the CPU kernels (`MKL_CBWR`, `ATEN_CPU_CAPABILITY`,
-/// `DNNL_MAX_CPU_ISA`) as now set (`unset` where absent). A run resumed under other values does
-/// not continue bit for bit, so resume states record them.
-pub fn kernel_settings() -> BTreeMap<String, String> {
-    crate::run::kernel_settings()
-}
-
 /// The numerics-relevant settings now in effect, for the manifest.
 pub fn settings() -> BTreeMap<String, String> {
     let env = |k: &str| std::env::var(k).unwrap_or_else(|_| "unset".into());
     // SAFETY: reads three flags of libtorch's global context.
     let state = unsafe { sgdc_determinism_state() };
     let flag = |bit: i32| (state & bit != 0).to_string();
-    let mut all = kernel_settings();
+    let mut all = crate::run::kernel_settings();
     all.extend([
         ("cpu_vector_isa".to_string(), cpu_vector_isa().to_string()),
         (

@@ -39,8 +39,9 @@ pub struct Progress {
     pub config_hash: String,
     /// Master seed.
     pub seed: u64,
-    /// The CPU kernel settings the run was started with ([`super::numerics::kernel_settings`]);
-    /// a resume under other ones is refused. Absent in saves of builds before it was recorded.
+    /// The CPU kernel settings the run was started with ([`crate::run::kernel_settings`]). A run
+    /// resumed under other ones would not continue bit for bit, so such a resume is refused.
+    /// Absent in saves of builds before it was recorded.
     #[serde(default)]
     pub kernels: Option<BTreeMap<String, String>>,
 }

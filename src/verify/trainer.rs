@@ -106,6 +106,6 @@ impl Executor for TorchExecutor {
     }
     fn kernel_settings(&self) -> Option<BTreeMap<String, String>> {
         crate::train::numerics::init_env();
-        Some(crate::train::numerics::kernel_settings())
+        Some(crate::run::kernel_settings())
     }
 }
