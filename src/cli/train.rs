@@ -16,7 +16,7 @@ pub struct TrainArgs {
     /// Compute device: cpu or cuda.
     #[arg(long, default_value = "cpu")]
     pub device: Device,
-    /// Run folder (default: runs/<config name>-s<seed>).
+    /// Run folder (default: `runs/<config name>-s<seed>`).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Continue the run in the run folder from its last saved epoch.

@@ -23,7 +23,7 @@
 //!
 //! | parameter | initial value |
 //! |---|---|
-//! | `*.weight` (or any parameter) with at least 2 dimensions | Kaiming-uniform with a = sqrt(5): U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = shape[1] * prod(shape[2..]) (`nn.Linear`, `nn.Conv*`) |
+//! | `*.weight` (or any parameter) with at least 2 dimensions | Kaiming-uniform with a = sqrt(5): `U(-1/sqrt(fan_in), 1/sqrt(fan_in))`, `fan_in = shape[1] * prod(shape[2..])` (`nn.Linear`, `nn.Conv*`) |
 //! | `P.bias` whose `P.weight` has at least 2 dimensions | U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with the weight's fan_in |
 //! | 1-D `P.weight` (BatchNorm, LayerNorm, GroupNorm) | 1 |
 //! | `P.bias` whose `P.weight` is 1-D | 0 |

@@ -1,7 +1,7 @@
 //! `sgdc verify`: run the experiments, evaluate the claims, write the report.
 //!
 //! The experiment registry is the folder `experiments/` ([`experiment`]); runs are planned,
-//! reused, resumed and sharded by [`runs`]; [`evaluate`] turns finished run folders into
+//! reused, resumed and sharded by [`runs`]; [`evaluate`](mod@evaluate) turns finished run folders into
 //! verdicts, figures and the report. How a run is trained is supplied through
 //! [`runs::Executor`] (the binary plugs in the libtorch trainer), so everything here builds
 //! and tests without libtorch.

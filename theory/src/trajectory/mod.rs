@@ -4,8 +4,8 @@
 //!
 //! - [`model`]: the extension point [`TrajectoryModel`], the Hermite basis and the built-in
 //!   [`HermiteTarget`].
-//! - [`predict`]: the closed form (population gradient flow) and the law of `(F_t, C_k, Y)`.
-//! - [`simulate`]: explicit gradient descent on a sample, measured on fresh test points.
+//! - [`predict`](mod@predict): the closed form (population gradient flow) and the law of `(F_t, C_k, Y)`.
+//! - [`simulate`](mod@simulate): explicit gradient descent on a sample, measured on fresh test points.
 //! - [`curves`]: the information curves, departures and bootstrap spreads shared by both.
 //! - [`claim`]: the comparison from a TOML configuration and claim C11.
 //! - [`network`]: a network trained by `sgdc train` on the same data, beside the closed form.

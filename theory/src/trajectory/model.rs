@@ -3,7 +3,8 @@
 //!
 //! A [`TrajectoryModel`] is the extension point: it names the target (a score on the first few
 //! coordinates whose sign is the label), the spectrum by degree and the label noise. The closed
-//! form ([`super::predict`]) and the simulation ([`super::simulate`]) only use this trait.
+//! form ([`super::predict`](mod@super::predict)) and the simulation
+//! ([`super::simulate`](mod@super::simulate)) only use this trait.
 
 use crate::{Error, Result};
 use rand::RngExt;
