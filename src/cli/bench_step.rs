@@ -43,6 +43,8 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
             ModelSpec::Mlp {
                 depth: 2,
                 width: 512,
+                init_scale: None,
+                out_init_scale: None,
             },
             vec![3072],
             128,
@@ -51,6 +53,8 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
             ModelSpec::Mlp {
                 depth: 2,
                 width: 256,
+                init_scale: None,
+                out_init_scale: None,
             },
             vec![784],
             32,

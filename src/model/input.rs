@@ -49,7 +49,12 @@ mod tests {
         assert!(cnn.input_problem(&[3, 32, 32]).is_none());
         assert!(cnn.input_problem(&[1, 25, 26]).unwrap().contains("26x26"));
         assert!(cnn.input_problem(&[784]).unwrap().contains("image"));
-        let mlp = ModelSpec::Mlp { depth: 1, width: 4 };
+        let mlp = ModelSpec::Mlp {
+            depth: 1,
+            width: 4,
+            init_scale: None,
+            out_init_scale: None,
+        };
         assert!(mlp.input_problem(&[1, 2, 2]).is_none());
     }
 }

@@ -35,6 +35,20 @@ pub enum ModelSpec {
         depth: usize,
         /// Units per hidden layer.
         width: usize,
+        /// Factor applied to every initial weight and bias after PyTorch's default
+        /// initialisation (default 1: that initialisation as it is). A small scale starts the
+        /// network near the zero function, where gradient descent first learns a nearly linear
+        /// function (Lyu, Li, Wang and Arora, NeurIPS 2021). The draws are the same at every
+        /// scale, so one seed gives the same directions scaled.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        init_scale: Option<f64>,
+        /// Factor applied to the output layer's initial weights instead of `init_scale` (its
+        /// bias keeps `init_scale`). 0 starts the network at a constant function, the class its
+        /// output bias favours, whose predictions carry no information; the first steps then
+        /// learn a readout of the hidden features, and points leave the constant class as the
+        /// readout outgrows the bias.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        out_init_scale: Option<f64>,
     },
     /// The paper's MNIST CNN: four 3x3 convolutions with `channels` filters each (valid padding,
     /// ReLU, 2x2 max-pool after the first two), a fully connected ReLU layer of `hidden` units and
@@ -91,9 +105,32 @@ impl ModelSpec {
             }
         };
         match self {
-            ModelSpec::Mlp { depth, width } => {
+            ModelSpec::Mlp {
+                depth,
+                width,
+                init_scale,
+                out_init_scale,
+            } => {
                 if *depth > 0 {
                     positive("width", *width)?;
+                }
+                if let Some(s) = init_scale {
+                    if !(s.is_finite() && *s > 0.0 && *s <= 1e3) {
+                        return Err(Error::param(
+                            "model.init_scale",
+                            s,
+                            "must be a finite number in (0, 1000]",
+                        ));
+                    }
+                }
+                if let Some(s) = out_init_scale {
+                    if !(s.is_finite() && *s >= 0.0 && *s <= 1e3) {
+                        return Err(Error::param(
+                            "model.out_init_scale",
+                            s,
+                            "must be a finite number in [0, 1000]",
+                        ));
+                    }
                 }
                 if *depth > 64 {
                     return Err(Error::param("model.depth", depth, "must be at most 64"));
@@ -122,7 +159,21 @@ impl ModelSpec {
     /// Short description, e.g. `mlp(depth=2,width=100)`.
     pub fn describe(&self) -> String {
         match self {
-            ModelSpec::Mlp { depth, width } => format!("mlp(depth={depth},width={width})"),
+            ModelSpec::Mlp {
+                depth,
+                width,
+                init_scale,
+                out_init_scale,
+            } => {
+                let mut d = format!("mlp(depth={depth},width={width}");
+                if let Some(s) = init_scale {
+                    d.push_str(&format!(",init_scale={s}"));
+                }
+                if let Some(s) = out_init_scale {
+                    d.push_str(&format!(",out_init_scale={s}"));
+                }
+                d + ")"
+            }
             ModelSpec::Cnn { channels, hidden } => {
                 format!("cnn(channels={channels},hidden={hidden})")
             }
@@ -204,17 +255,28 @@ impl Net {
             ));
         }
         match spec {
-            ModelSpec::Mlp { depth, width } => {
+            ModelSpec::Mlp {
+                depth,
+                width,
+                init_scale,
+                out_init_scale,
+            } => {
                 let mut hidden = Vec::with_capacity(*depth);
                 let mut fan_in = dim;
                 for i in 0..*depth {
                     hidden.push(linear(vs / format!("fc{i}"), fan_in, *width));
                     fan_in = *width;
                 }
-                Ok(Net::Mlp {
-                    hidden,
-                    out: linear(vs / "out", fan_in, classes),
-                })
+                let out = linear(vs / "out", fan_in, classes);
+                if let Some(s) = init_scale {
+                    for l in &hidden {
+                        scale_layer(l, *s).map_err(|e| torch_err("init_scale", e))?;
+                    }
+                }
+                let out_ws = out_init_scale.or(*init_scale).unwrap_or(1.0);
+                let out_bs = init_scale.unwrap_or(1.0);
+                scale_output(&out, out_ws, out_bs).map_err(|e| torch_err("out_init_scale", e))?;
+                Ok(Net::Mlp { hidden, out })
             }
             ModelSpec::Linear => Ok(Net::Mlp {
                 hidden: Vec::new(),
@@ -340,6 +402,33 @@ fn image_shape(input: &[usize], model: &str) -> Result<(usize, usize, usize)> {
 }
 
 /// `xs W^T + b`, as `nn::Linear`'s forward, fallibly.
+/// Multiply a layer's weights and bias by `s` in place, outside autograd.
+fn scale_layer(l: &nn::Linear, s: f64) -> std::result::Result<(), TchError> {
+    tch::no_grad(|| {
+        let mut ws = l.ws.shallow_clone();
+        let _ = ws.f_mul_scalar_(s)?;
+        if let Some(b) = &l.bs {
+            let mut b = b.shallow_clone();
+            let _ = b.f_mul_scalar_(s)?;
+        }
+        Ok(())
+    })
+}
+
+/// Multiply the output layer's weights by `ws` and its bias by `bs` (nothing when both are 1).
+fn scale_output(l: &nn::Linear, ws: f64, bs: f64) -> std::result::Result<(), TchError> {
+    if ws == 1.0 && bs == 1.0 {
+        return Ok(());
+    }
+    tch::no_grad(|| {
+        let _ = l.ws.shallow_clone().f_mul_scalar_(ws)?;
+        if let Some(b) = &l.bs {
+            let _ = b.shallow_clone().f_mul_scalar_(bs)?;
+        }
+        Ok(())
+    })
+}
+
 fn f_linear(l: &nn::Linear, xs: &Tensor) -> std::result::Result<Tensor, TchError> {
     xs.f_linear(&l.ws, l.bs.as_ref())
 }
@@ -412,6 +501,58 @@ mod tests {
     use tch::nn::Module;
     use tch::{Device, Kind};
 
+    /// `init_scale` multiplies the same draws (one seed, the same directions); `out_init_scale`
+    /// 0 starts the network at the zero function; bad scales are refused by name.
+    #[test]
+    fn init_scales_multiply_the_default_draws() {
+        let params = |init_scale: Option<f64>, out_init_scale: Option<f64>| {
+            let rng = TorchRng::seeded(5);
+            let vs = nn::VarStore::new(Device::Cpu);
+            let spec = ModelSpec::Mlp {
+                depth: 2,
+                width: 8,
+                init_scale,
+                out_init_scale,
+            };
+            let net = Net::build(&vs.root(), &spec, &[2], 2, &rng).expect("build");
+            let xs = Tensor::randn([4, 2], (Kind::Float, Device::Cpu));
+            let mut named = vs.variables().into_iter().collect::<Vec<_>>();
+            named.sort_by(|a, b| a.0.cmp(&b.0));
+            (named, net.logits(&xs, false).expect("forward"))
+        };
+        let (base, _) = params(None, None);
+        let (small, _) = params(Some(0.25), None);
+        for ((na, a), (nb, b)) in base.iter().zip(&small) {
+            assert_eq!(na, nb);
+            assert!(b.allclose(&(a * 0.25), 1e-7, 1e-9, false), "{na}");
+        }
+        // Output weights at zero: every input gets the bias's logits (a constant function).
+        let (zero_out, logits) = params(Some(0.25), Some(0.0));
+        let weight = zero_out.iter().find(|(n, _)| n == "out.weight").unwrap();
+        assert_eq!(weight.1.abs().max().double_value(&[]), 0.0);
+        let bias = zero_out.iter().find(|(n, _)| n == "out.bias").unwrap();
+        let base_bias = base.iter().find(|(n, _)| n == "out.bias").unwrap();
+        assert!(bias.1.allclose(&(&base_bias.1 * 0.25), 1e-7, 1e-9, false));
+        let spread = (logits.max_dim(0, false).0 - logits.min_dim(0, false).0)
+            .abs()
+            .max();
+        assert_eq!(spread.double_value(&[]), 0.0);
+        for (init, out) in [
+            (Some(0.0), None),
+            (Some(f64::NAN), None),
+            (None, Some(-1.0)),
+        ] {
+            let spec = ModelSpec::Mlp {
+                depth: 1,
+                width: 4,
+                init_scale: init,
+                out_init_scale: out,
+            };
+            let e = spec.check().expect_err("a bad scale").to_string();
+            assert!(e.contains("init_scale"), "{e}");
+        }
+    }
+
     /// The CNN pools before its ReLU; the paper's order (ReLU, then pool) must give the same bits,
     /// forward and backward.
     #[test]
@@ -454,7 +595,12 @@ mod tests {
     fn forward_pass_errors_are_errors() {
         let vs = nn::VarStore::new(Device::Cpu);
         for spec in [
-            ModelSpec::Mlp { depth: 1, width: 4 },
+            ModelSpec::Mlp {
+                depth: 1,
+                width: 4,
+                init_scale: None,
+                out_init_scale: None,
+            },
             ModelSpec::Cnn {
                 channels: 2,
                 hidden: 4,
