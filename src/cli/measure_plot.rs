@@ -88,6 +88,7 @@ pub fn plot(
                     }
                 })
                 .collect(),
+            markers: false,
         })
         .collect();
     let i_fy: Vec<f64> = points.iter().map(|p| p.m.i_fy).collect();

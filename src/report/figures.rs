@@ -26,6 +26,10 @@ pub struct Band {
     pub label: String,
     /// Points `(x, lo, mean, hi)`; x is the SGD step + 1 (log axis).
     pub points: Vec<(f64, f64, f64, f64)>,
+    /// Mark every point: for a sparse series (the training-set curve, recorded at a few
+    /// checkpoints), so that a straight segment between two distant checkpoints is not read as
+    /// data.
+    pub markers: bool,
 }
 
 impl Band {
@@ -68,7 +72,26 @@ impl Band {
         Band {
             label: label.into(),
             points,
+            markers: false,
         }
+    }
+
+    /// The same band with every point marked (a sparse series).
+    pub fn with_markers(self) -> Band {
+        Band {
+            markers: true,
+            ..self
+        }
+    }
+}
+
+/// A tick of a log axis: `1`, `10`, `100` (never `1.0`, `10.0`), `0.5` below one.
+pub fn log_tick(x: f64) -> String {
+    if (x - x.round()).abs() < 1e-9 * x.abs().max(1.0) {
+        format!("{}", x.round() as i64)
+    } else {
+        let s = format!("{x:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }
 
@@ -131,6 +154,7 @@ where
         .configure_mesh()
         .x_desc(x_label)
         .y_desc(&fig.y_label)
+        .x_label_formatter(&|x| log_tick(*x))
         .light_line_style(WHITE.mix(0.0))
         .draw()
         .map_err(|x| e(&x))?;
@@ -149,6 +173,15 @@ where
             .map_err(|x| e(&x))?
             .label(b.label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        if b.markers {
+            chart
+                .draw_series(
+                    b.points
+                        .iter()
+                        .map(|p| Circle::new((p.0, p.2), 4, c.filled())),
+                )
+                .map_err(|x| e(&x))?;
+        }
     }
     for (i, (label, v)) in fig.levels.iter().enumerate() {
         let c = PALETTE[(fig.bands.len() + i) % PALETTE.len()];
@@ -298,6 +331,14 @@ mod tests {
     use crate::curves::{compute, tests::record, CurveOptions};
 
     #[test]
+    fn log_ticks_are_whole_numbers() {
+        assert_eq!(log_tick(1.0), "1");
+        assert_eq!(log_tick(100.0), "100");
+        assert_eq!(log_tick(10000.000000001), "10000");
+        assert_eq!(log_tick(0.5), "0.5");
+    }
+
+    #[test]
     fn writes_svg_and_png() {
         let rec = record(400, 0.8, &[0.5, 0.7, 0.8, 0.9, 1.0]);
         let c = compute(&rec, &CurveOptions::default()).unwrap();
@@ -305,9 +346,10 @@ mod tests {
         let fig = CurveFigure {
             title: "test".into(),
             y_label: "bits".into(),
-            bands: vec![Band::over_seeds("I(F;Y)", &seeds, |c, t| {
-                c.points[t].i_fy_test
-            })],
+            bands: vec![
+                Band::over_seeds("I(F;Y)", &seeds, |c, t| c.points[t].i_fy_test),
+                Band::over_seeds("sparse", &seeds, |c, t| c.points[t].mu).with_markers(),
+            ],
             levels: vec![("I(L;Y)".into(), c.i_ly)],
             markers: vec![("T0".into(), 5.0)],
         };
@@ -316,7 +358,15 @@ mod tests {
         let [svg, png] = write_curve_figure(&dir.path().join("f-lr-0.01"), &fig).unwrap();
         assert_eq!(svg, dir.path().join("f-lr-0.01.svg"));
         assert_eq!(png, dir.path().join("f-lr-0.01.png"));
-        assert!(std::fs::read_to_string(svg).unwrap().contains("<svg"));
+        let text = std::fs::read_to_string(svg).unwrap();
+        assert!(text.contains("<svg"));
+        // The sparse series is marked point by point; log ticks read 1, 10, 100.
+        assert!(text.matches("<circle").count() >= 5, "no markers");
+        let compact: String = text.split_whitespace().collect();
+        assert!(
+            compact.contains(">10</text>") && !compact.contains(">10.0</text>"),
+            "log ticks"
+        );
         assert!(std::fs::metadata(png).unwrap().len() > 1000);
         let snaps = vec![
             Snapshot {
