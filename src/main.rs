@@ -115,7 +115,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 println!("cuda available: {}", tch::Cuda::is_available());
                 let numerics = sgd_complexity::train::numerics::settings();
                 let keys = sgd_complexity::run::KERNEL_VARS.into_iter();
-                for key in keys.chain(["cpu_vector_isa"]) {
+                for key in keys.chain(["cpu_vector_isa", "cpu_vendor"]) {
                     if let Some(v) = numerics.get(key) {
                         println!("{key}: {v}");
                     }

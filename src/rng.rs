@@ -30,6 +30,8 @@ pub enum Stream {
     /// Dropout masks of a network's training passes (libtorch's generator is re-seeded from it
     /// at every epoch).
     Dropout,
+    /// Bootstrap resamples of seeds when a claim over seeds is decided.
+    SeedBootstrap,
 }
 
 impl Stream {
@@ -45,6 +47,7 @@ impl Stream {
             Stream::Synthetic => 7,
             Stream::Subsample => 8,
             Stream::Dropout => 9,
+            Stream::SeedBootstrap => 10,
         }
     }
 }

@@ -5,10 +5,13 @@
 //! the outcome. Every threshold and the T0 rule are documented in [`thresholds`].
 
 mod checks;
+pub mod decide;
+pub mod format;
+pub mod gate;
 pub mod thresholds;
 
 pub use checks::{
-    c10_sweep, c1_toy, c2_linear_first, c3_split_at_l, c4_beyond_linear, c5_retention,
+    c10_sweep, c1_toy, c2_floor, c2_linear_first, c3_split_at_l, c4_beyond_linear, c5_retention,
     c6_hierarchy, c7_reparameterisation, c8_theory, c9_tasks, departure,
     largest_linear_phase_agreement, linear_phase_start, running_median3,
     smallest_linear_phase_ratio, t0_index, HierarchySeed, ReparamSeed, SeedRun,
@@ -16,15 +19,18 @@ pub use checks::{
 
 use serde::{Deserialize, Serialize};
 
-/// Whether a claim holds.
+/// What the decision rule ([`decide`]) says of a claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", content = "reason", rename_all = "lowercase")]
 pub enum Outcome {
-    /// The statistic meets the threshold.
-    Pass,
-    /// It does not (the reason says how).
-    Fail(String),
-    /// Not evaluated (the reason says why); never counted as passed.
+    /// The interval over seeds lies on the claimed side of the threshold.
+    Holds,
+    /// It lies on the other side, or a seed misses a requirement of the claim (the reason says
+    /// which).
+    Fails(String),
+    /// The interval straddles the threshold (the reason says with how many seeds).
+    Undecided(String),
+    /// Not evaluated (the reason says why); never counted as holding.
     Skipped(String),
 }
 
@@ -32,8 +38,9 @@ impl Outcome {
     /// Short label for tables.
     pub fn label(&self) -> &'static str {
         match self {
-            Outcome::Pass => "pass",
-            Outcome::Fail(_) => "FAIL",
+            Outcome::Holds => "holds",
+            Outcome::Fails(_) => "FAILS",
+            Outcome::Undecided(_) => "undecided",
             Outcome::Skipped(_) => "skipped",
         }
     }
@@ -41,44 +48,122 @@ impl Outcome {
     /// The reason, if any.
     pub fn reason(&self) -> &str {
         match self {
-            Outcome::Pass => "",
-            Outcome::Fail(r) | Outcome::Skipped(r) => r,
+            Outcome::Holds => "",
+            Outcome::Fails(r) | Outcome::Undecided(r) | Outcome::Skipped(r) => r,
         }
     }
 }
 
-/// A summary of per-seed values.
+/// The outcome a claim is expected to have: the paper's claims hold; a finding of this project
+/// may be expected to fail, with its reason (the experiment file's `[findings]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Expected {
+    /// The claim holds.
+    #[default]
+    Holds,
+    /// The claim fails (a finding).
+    Fails,
+}
+
+impl Expected {
+    /// Its name, as in experiment files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Expected::Holds => "holds",
+            Expected::Fails => "fails",
+        }
+    }
+
+    /// Whether `outcome` is this one.
+    pub fn matches(self, outcome: &Outcome) -> bool {
+        matches!(
+            (self, outcome),
+            (Expected::Holds, Outcome::Holds) | (Expected::Fails, Outcome::Fails(_))
+        )
+    }
+}
+
+/// What a verdict is expected to be, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Expectation {
+    /// The expected outcome.
+    pub outcome: Expected,
+    /// A finding of this project (a stronger question than the paper's claim, or a claim on a
+    /// variant), not a claim of the paper.
+    pub finding: bool,
+    /// Why (empty for the paper's claims, which are expected to hold).
+    pub reason: String,
+}
+
+impl Expectation {
+    /// A finding with its expected outcome and reason.
+    pub fn finding(outcome: Expected, reason: impl Into<String>) -> Self {
+        Expectation {
+            outcome,
+            finding: true,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A summary of per-seed values: the statistic the claim is decided on and its interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Stat {
-    /// Number of values.
+    /// Number of values (seeds).
     pub n: usize,
-    /// Plain mean.
-    pub mean: f64,
-    /// Mean after dropping the single lowest and highest value (when n >= 3).
-    pub trimmed_mean: f64,
-    /// Smallest value kept by the trimming.
-    pub lo: f64,
-    /// Largest value kept by the trimming.
-    pub hi: f64,
+    /// The statistic: the interquartile mean of the values (for C6 the share of seeds in order;
+    /// for a claim on one value, that value).
+    pub value: f64,
+    /// Its percentile bootstrap interval over seeds at [`thresholds::DECISION_LEVEL`] (the value
+    /// itself for one value).
+    pub interval: (f64, f64),
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
 }
 
 impl Stat {
-    /// Summarise `values` (non-finite values sort last). `None` when empty.
-    pub fn of(values: &[f64]) -> Option<Self> {
+    /// The IQM of `values` with its bootstrap interval, resampled from the stream named by
+    /// `label`. `None` when empty.
+    pub fn iqm_of(values: &[f64], label: &str) -> Option<Self> {
+        Self::with(
+            values,
+            decide::iqm(values),
+            decide::iqm_interval(values, label),
+        )
+    }
+
+    /// The mean of `values` (a share, for 0/1 values) with its bootstrap interval.
+    pub fn share_of(values: &[f64], label: &str) -> Option<Self> {
+        let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
+        Self::with(values, mean, decide::mean_interval(values, label))
+    }
+
+    /// A single value (a deterministic check such as the theory's), its interval the value.
+    pub fn single(x: f64) -> Self {
+        Stat {
+            n: 1,
+            value: x,
+            interval: (x, x),
+            min: x,
+            max: x,
+        }
+    }
+
+    fn with(values: &[f64], value: f64, interval: (f64, f64)) -> Option<Self> {
         if values.is_empty() {
             return None;
         }
-        let mut v = values.to_vec();
-        v.sort_by(f64::total_cmp);
-        let n = v.len();
-        let mean = v.iter().sum::<f64>() / n as f64;
-        let kept = if n >= 3 { &v[1..n - 1] } else { &v[..] };
+        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         Some(Stat {
-            n,
-            mean,
-            trimmed_mean: kept.iter().sum::<f64>() / kept.len() as f64,
-            lo: kept[0],
-            hi: kept[kept.len() - 1],
+            n: values.len(),
+            value,
+            interval,
+            min,
+            max,
         })
     }
 }
@@ -86,7 +171,7 @@ impl Stat {
 /// The verdict on one claim.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
-    /// Claim id (`C1` .. `C10`), with the task or setting it was evaluated on.
+    /// Claim id (`C1` .. `C11`).
     pub id: String,
     /// The task, setting or experiment evaluated (empty for claims over several).
     pub scope: String,
@@ -104,12 +189,23 @@ pub struct Verdict {
     pub per_group: Vec<(String, f64)>,
     /// The threshold, in words.
     pub threshold: String,
-    /// Pass, fail or skipped.
+    /// Holds, fails, undecided or skipped.
     pub outcome: Outcome,
-    /// Evaluated on a stronger variant this project adds (reported beside the paper's claims;
-    /// does not decide the exit status).
+    /// Evaluated on a stronger variant this project adds (reported beside the paper's claims
+    /// with the findings).
     #[serde(default)]
     pub variant: bool,
+    /// The expected outcome (the gate compares the outcome with it).
+    #[serde(default)]
+    pub expected: Expectation,
+    /// The run folder of each seed (relative to the output folder), in the order of `per_seed`,
+    /// when the claim is over runs.
+    #[serde(default)]
+    pub runs: Vec<String>,
+    /// Which side of the threshold one seed's value must be on to count for the claim (to name
+    /// the runs that pull a claim down).
+    #[serde(default)]
+    pub seed_side: Option<decide::Side>,
 }
 
 impl Verdict {
@@ -126,76 +222,38 @@ impl Verdict {
             threshold: String::new(),
             outcome: Outcome::Skipped(reason.into()),
             variant: false,
+            expected: Expectation::default(),
+            runs: Vec::new(),
+            seed_side: None,
         }
     }
 
     /// Whether the claim failed.
     pub fn failed(&self) -> bool {
-        matches!(self.outcome, Outcome::Fail(_))
+        matches!(self.outcome, Outcome::Fails(_))
     }
-}
 
-/// Every seed's value, `seed: value` (a claim is a statement over all of them); for a claim over
-/// tasks or settings, every group's value, `name: value`.
-pub fn values_cell(v: &Verdict) -> String {
-    let cells: Vec<String> = if v.per_group.is_empty() {
-        v.per_seed
-            .iter()
-            .map(|(seed, x)| format!("{seed}: {x:.4}"))
-            .collect()
-    } else {
-        v.per_group
-            .iter()
-            .map(|(name, x)| format!("{name}: {x:.4}"))
-            .collect()
-    };
-    if cells.is_empty() {
-        "-".into()
-    } else {
-        cells.join(", ")
+    /// Whether the claim is undecided.
+    pub fn undecided(&self) -> bool {
+        matches!(self.outcome, Outcome::Undecided(_))
     }
-}
 
-/// Render verdicts as a plain-text table (one row per verdict, every seed's value listed).
-pub fn table(verdicts: &[Verdict]) -> String {
-    let (paper, variants): (Vec<&Verdict>, Vec<&Verdict>) =
-        verdicts.iter().partition(|v| !v.variant);
-    let mut out = rows(&paper);
-    if !variants.is_empty() {
-        out.push_str("\nstronger variants (reported beside the paper's claims, not gated on):\n");
-        out.push_str(&rows(&variants));
+    /// Whether this is a finding of the project rather than a claim of the paper.
+    pub fn is_finding(&self) -> bool {
+        self.expected.finding || self.variant
     }
-    out
-}
 
-fn rows(verdicts: &[&Verdict]) -> String {
-    let mut out = format!(
-        "{:<4} {:<26} {:<8} {:>10}  {:<40}  {}\n",
-        "id",
-        "scope",
-        "outcome",
-        "statistic",
-        "per seed or task (seed: value)",
-        "threshold / reason"
-    );
-    for v in verdicts {
-        let stat = v
-            .statistic
-            .map_or("-".to_string(), |s| format!("{:.4}", s.trimmed_mean));
-        let seeds = values_cell(v);
-        let note = match &v.outcome {
-            Outcome::Pass => v.threshold.clone(),
-            o => format!("{} ({})", v.threshold, o.reason()),
-        };
-        out.push_str(&format!(
-            "{:<4} {:<26} {:<8} {:>10}  {:<40}  {}\n",
-            v.id,
-            v.scope,
-            v.outcome.label(),
-            stat,
-            seeds,
-            note.trim()
-        ));
+    /// `C5 toy` (or `C8` for a claim without a scope).
+    pub fn name(&self) -> String {
+        if self.scope.is_empty() {
+            self.id.clone()
+        } else {
+            format!("{} {}", self.id, self.scope)
+        }
     }
-    out
+
+    /// Whether the outcome is the expected one (a skipped claim is neither gated nor counted).
+    pub fn as_expected(&self) -> bool {
+        matches!(self.outcome, Outcome::Skipped(_)) || self.expected.outcome.matches(&self.outcome)
+    }
 }

@@ -11,19 +11,30 @@
 //! time the network carries 0.05 bits about the label that the linear classifier does not
 //! explain. A run with no such checkpoint has no T0.
 //!
-//! # Statistics over seeds
+//! # Statistics over seeds: the decision rule
 //!
-//! Every claim is a statement over several seeds ([`MIN_SEEDS_QUICK`] in the quick tier,
-//! [`MIN_SEEDS_FULL`] in the full tier). Per-seed values are summarised by the trimmed mean that
-//! drops the single best and single worst seed when there are at least three (MLPerf's
-//! convergence rule); the spread reported is the range of the values kept.
+//! Every claim is a statement over several seeds (at least [`MIN_SEEDS_QUICK`] in the quick tier,
+//! [`MIN_SEEDS_FULL`] in the full tier), decided as in [`super::decide`]: the interquartile mean
+//! of the per-seed values, its percentile bootstrap interval over seeds at [`DECISION_LEVEL`]
+//! ([`SEED_BOOTSTRAP_RESAMPLES`] resamples), and three outcomes: **holds** (the interval on the
+//! claimed side of the threshold), **fails** (on the other side), **undecided** (it straddles the
+//! threshold). An undecided claim gets [`SEED_BATCH`] more seeds at a time, drawn after the
+//! experiment's own, up to [`SEED_CAP`] seeds in all. C6, whose per-seed value is an order, is
+//! decided the same way on the share of seeds in order ([`C6_MIN_SHARE_IN_ORDER`]).
+//!
+//! This rule (level, resamples, batch, cap) was fixed on 2026-12-06, before any claim was
+//! evaluated with it. Earlier versions summarised seeds by a trimmed mean (the best and the worst
+//! seed dropped) and decided on it alone, with no statement of how sure the verdict was.
 
 /// T0: the first checkpoint where I(F_t;Y) - mu(F_t;L) exceeds this many bits.
 pub const T0_GAP_BITS: f64 = 0.05;
 
 /// "Clear of the estimator floor": I(F_t;Y) must be at least this many bits ...
 pub const FLOOR_MIN_BITS: f64 = 0.02;
-/// ... and at least this multiple of the shuffled-label null floor of I(F;Y).
+/// ... and at least this multiple of the shuffled-label null floor of I(F;Y), and (for C2) of
+/// the information I(F_0;Y) the random initial network carried (added 2026-12-06: PAPER.md asks
+/// that the random initial function not decide a claim, and on the 2-D toy it set C2 on the seeds
+/// that start with a few hundredths of a bit; docs/verify.md, "C2's floor").
 pub const FLOOR_MULTIPLE: f64 = 5.0;
 
 /// C1: agreement Pr[F_t = L] on test points at the last checkpoint before T0 (the end of the
@@ -70,6 +81,20 @@ pub const C9_MIN_TASKS: usize = 2;
 
 /// C10: C2 and C5 must hold on at least this many sweep settings, and on every setting run.
 pub const C10_MIN_SETTINGS: usize = 2;
+
+/// Two-sided level of the percentile bootstrap interval over seeds (rliable's default).
+pub const DECISION_LEVEL: f64 = 0.95;
+/// Bootstrap resamples of the seeds per interval.
+pub const SEED_BOOTSTRAP_RESAMPLES: usize = 10_000;
+/// Seeds added at a time to an undecided claim.
+pub const SEED_BATCH: usize = 3;
+/// Most seeds a claim is given; a claim still undecided here is reported undecided (and, for
+/// `sgdc verify`, fails the gate: the miniature is too noisy for it).
+pub const SEED_CAP: usize = 12;
+
+/// C6: the share of seeds whose departures are in order of capacity must exceed this (the
+/// typical seed is in order).
+pub const C6_MIN_SHARE_IN_ORDER: f64 = 0.5;
 
 /// Seeds per experiment in the quick tier.
 pub const MIN_SEEDS_QUICK: usize = 3;

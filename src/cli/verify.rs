@@ -95,6 +95,12 @@ pub struct VerifyArgs {
     /// output folders with `sgdc report`.
     #[arg(long)]
     pub shard: Option<String>,
+    /// Compare the claims table with the one pinned in FILE (per CPU vendor:
+    /// `FILE` = `snapshots/verify_quick_claims.snap` reads `verify_quick_claims@<vendor>.snap`);
+    /// a difference fails the verification and writes the new table to `<pin>.new` for review
+    /// (`cargo insta review`).
+    #[arg(long, value_name = "FILE")]
+    pub pin: Option<PathBuf>,
 }
 
 /// Arguments of `sgdc run`.
@@ -200,19 +206,72 @@ fn preflight(experiments: &[Experiment], opts: &VerifyOptions) -> Result<(), Err
     Ok(())
 }
 
-/// Run what is missing, evaluate, print the table. Exit status 1 when a claim or a run failed
-/// (README, "Exit status"); errors before any run (arguments, experiment files) are returned.
+/// Print the headline, the claims table and what is not as expected; returns whether the gate
+/// passes.
+fn print_verdicts(r: &sgd_complexity::report::Report) -> bool {
+    use sgd_complexity::claims::gate;
+    println!("{}", gate::headline(&r.verdicts));
+    println!();
+    println!("{}", v::table(r));
+    let mismatches = gate::mismatches(&r.verdicts);
+    for m in &mismatches {
+        println!("not as expected: {m}");
+    }
+    mismatches.is_empty()
+}
+
+/// Compare the verdicts with the pinned table; returns whether they are the pinned ones (or no
+/// pin exists for this CPU vendor yet).
+fn check_pin(pin: &std::path::Path, r: &sgd_complexity::report::Report) -> Result<bool, Error> {
+    use sgd_complexity::verify::pin::{check, cpu_vendor, pin_path, PinCheck};
+    let vendor = cpu_vendor();
+    let file = pin_path(pin, &vendor);
+    let expression = format!("claims table of `{}`", r.command);
+    Ok(match check(&file, &r.verdicts, &expression)? {
+        PinCheck::Same => {
+            println!(
+                "pin: the claims table is the one pinned in {}",
+                file.display()
+            );
+            true
+        }
+        PinCheck::NoPin(new) => {
+            println!(
+                "pin: no claims table pinned for this CPU vendor ({vendor}) yet; this one is in {} (review it and move it to {})",
+                new.display(),
+                file.display()
+            );
+            true
+        }
+        PinCheck::Differs { diff, new_file } => {
+            println!(
+                "pin: the claims table differs from the one pinned in {} (accept it on purpose: `cargo insta review`, or move {} over it):",
+                file.display(),
+                new_file.display()
+            );
+            for l in diff {
+                println!("  {l}");
+            }
+            false
+        }
+    })
+}
+
+/// Run what is missing, evaluate, print the table. Exit status 1 when a claim is not as
+/// expected, a run failed or the pinned table differs (README, "Exit status"); errors before any
+/// run (arguments, experiment files) are returned.
 fn go(
     exec: &dyn Executor,
     experiments: &[Experiment],
     opts: &VerifyOptions,
+    pin: Option<&std::path::Path>,
 ) -> Result<ExitCode, Error> {
     #[cfg(feature = "torch")]
     preflight(experiments, opts)?;
     let o = v::verify(exec, experiments, opts)?;
     let trained = o.jobs.iter().filter(|j| !j.reused).count();
     let failed: Vec<_> = o.jobs.iter().filter(|j| j.error.is_some()).collect();
-    println!("{}", v::table(&o.report));
+    let gate = print_verdicts(&o.report);
     println!(
         "runs: {} planned, {} reused, {} made, {} failed; {:.0} s running, {:.1} s evaluating",
         o.jobs.len(),
@@ -233,14 +292,17 @@ fn go(
         "report: {}",
         opts.out.join("report").join("index.html").display()
     );
-    let claims_failed = sgd_complexity::report::any_failed(&o.report);
-    if claims_failed {
-        println!("some claims FAILED (see the table above)");
+    let pinned = match pin {
+        Some(p) => check_pin(p, &o.report)?,
+        None => true,
+    };
+    if !gate {
+        println!("the gate FAILS: some claims are not as expected (see above)");
     }
-    Ok(if claims_failed || !failed.is_empty() {
-        ExitCode::FAILURE
-    } else {
+    Ok(if gate && pinned && failed.is_empty() {
         ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     })
 }
 
@@ -250,7 +312,7 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
     let opts = options(&args.common, shard)?;
     let experiments = experiment::load_dir(&args.common.experiments)?;
-    Ok(go(exec.as_ref(), &experiments, &opts)?)
+    Ok(go(exec.as_ref(), &experiments, &opts, args.pin.as_deref())?)
 }
 
 /// `sgdc run EXPERIMENT`.
@@ -259,10 +321,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut opts = options(&args.common, None)?;
     opts.aggregate = false;
     let e = experiment::find(&args.common.experiments, &args.experiment)?;
-    Ok(go(exec.as_ref(), std::slice::from_ref(&e), &opts)?)
+    Ok(go(exec.as_ref(), std::slice::from_ref(&e), &opts, None)?)
 }
 
-/// `sgdc report DIR...`: exit status 1 when a claim failed.
+/// `sgdc report DIR...`: exit status 1 when a claim is not as expected (an undecided claim
+/// whose added seeds are not in the folders included).
 pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     for d in &args.dirs {
         if !d.join("runs").is_dir() {
@@ -296,12 +359,12 @@ pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
         trajectory: v::trajectory_verdict(),
         aggregate: true,
     })?;
-    println!("{}", v::table(&r));
+    let gate = print_verdicts(&r);
     println!("report: {}", report_dir.join("index.html").display());
-    Ok(if sgd_complexity::report::any_failed(&r) {
-        ExitCode::FAILURE
-    } else {
+    Ok(if gate {
         ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     })
 }
 

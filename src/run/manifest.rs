@@ -78,6 +78,30 @@ pub fn kernel_settings() -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The CPU's vendor (`GenuineIntel`, `AuthenticAMD`, ...; the architecture's name on CPUs
+/// without CPUID). The same kernel pins give other bits on another vendor's CPUs (MKL takes
+/// other code paths there; docs/train.md, "Numerics"), so results pinned bit for bit are kept
+/// per vendor.
+pub fn cpu_vendor() -> String {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // CPUID leaf 0 names the vendor in EBX, EDX, ECX.
+        let r = std::arch::x86_64::__cpuid(0);
+        let bytes: Vec<u8> = [r.ebx, r.edx, r.ecx]
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect();
+        let v: String = String::from_utf8_lossy(&bytes)
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        if !v.is_empty() {
+            return v;
+        }
+    }
+    std::env::consts::ARCH.to_string()
+}
+
 /// The kernel variables whose recorded value differs from `now`, each as `KEY=then then, now
 /// now`. Only the [`KERNEL_VARS`] that `recorded` holds are compared (records of earlier builds
 /// lack some).

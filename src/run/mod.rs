@@ -23,7 +23,8 @@ mod manifest;
 pub mod npy;
 
 pub use manifest::{
-    git_state, kernel_differences, kernel_settings, FileRecord, Manifest, RunStatus, KERNEL_VARS,
+    cpu_vendor, git_state, kernel_differences, kernel_settings, FileRecord, Manifest, RunStatus,
+    KERNEL_VARS,
 };
 
 use crate::error::{Error, Result};

@@ -194,6 +194,7 @@ pub fn settings() -> BTreeMap<String, String> {
     let mut all = crate::run::kernel_settings();
     all.extend([
         ("cpu_vector_isa".to_string(), cpu_vector_isa().to_string()),
+        ("cpu_vendor".to_string(), crate::run::cpu_vendor()),
         (
             "CUBLAS_WORKSPACE_CONFIG".to_string(),
             env("CUBLAS_WORKSPACE_CONFIG"),

@@ -28,13 +28,24 @@
 //! [[references]]               # kind = "hierarchy" (or a task): reference classifiers C_k of
 //! name = "mlp-1x8"             # increasing capacity, trained to mimic the final network
 //! train = { model = { kind = "mlp", depth = 1, width = 8 } }
+//!
+//! [findings.C5]                # a claim of this experiment that is a finding of the project,
+//! expect = "fails"             # not a claim of the paper: its expected outcome ...
+//! reason = "why, with the measurements behind it"   # ... and why (shown in the report)
 //! ```
+//!
+//! Every claim not listed under `[findings]` is the paper's and is expected to hold. A tier may
+//! pin findings of its own (`[tiers.quick.findings.C2]`, e.g. a claim that the quick tier's
+//! miniature cannot decide while the paper tier shows it); they take precedence over the file's.
+//! Every claim of a `variant` experiment is a finding (expected to hold unless listed).
 //!
 //! A setting's or reference's `train` is merged into the tier's configuration table by table,
 //! except `model`, which replaces the network's whole `[model]` table.
 
+use crate::claims::{Expectation, Expected};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// What an experiment measures.
@@ -125,6 +136,20 @@ pub struct TierSpec {
     /// cannot hold and no claim is gated on (a variant).
     #[serde(default = "yes")]
     pub in_verify: bool,
+    /// Findings of this tier only (claim id -> expected outcome and reason); they take
+    /// precedence over the file's `[findings]`.
+    #[serde(default)]
+    pub findings: BTreeMap<String, FindingSpec>,
+}
+
+/// `[findings.<claim>]`: a claim that is a finding of this project, not a claim of the paper.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindingSpec {
+    /// The outcome the measurements show (`holds` or `fails`).
+    pub expect: Expected,
+    /// Why, with the measurements behind it (shown in the report).
+    pub reason: String,
 }
 
 /// `[tiers]`.
@@ -164,6 +189,10 @@ pub struct Experiment {
     /// `[[references]]` (a hierarchy, or a task checked for C6), in order of increasing capacity.
     #[serde(default)]
     pub references: Vec<Variant>,
+    /// `[findings]`: claims of this experiment that are findings of the project (claim id ->
+    /// expected outcome and reason), in every tier.
+    #[serde(default)]
+    pub findings: BTreeMap<String, FindingSpec>,
     /// Where it was read from (not part of the file).
     #[serde(skip)]
     pub path: PathBuf,
@@ -290,6 +319,7 @@ impl Experiment {
         if m.kind == Kind::Sweep && refs > 0 {
             return Err(self.bad("references", refs, "a sweep experiment has no references"));
         }
+        self.check_findings()?;
         for (list, what) in [
             (&self.settings, "settings"),
             (&self.references, "references"),
@@ -305,6 +335,76 @@ impl Experiment {
             }
         }
         Ok(())
+    }
+
+    /// The claims evaluated on this experiment's runs: its `claims`, C2 and C5 on every setting
+    /// of a sweep, C6 with references, C7 with `reparam`.
+    pub fn evaluated_claims(&self) -> Vec<String> {
+        let m = &self.experiment;
+        let mut ids: Vec<String> = match m.kind {
+            Kind::Sweep => vec!["C2".into(), "C5".into()],
+            _ => m.claims.clone(),
+        };
+        if self.has_hierarchy() {
+            ids.push("C6".into());
+        }
+        if m.reparam {
+            ids.push("C7".into());
+        }
+        ids
+    }
+
+    /// Every finding must name a claim the experiment evaluates and give its reason.
+    fn check_findings(&self) -> Result<()> {
+        let claims = self.evaluated_claims();
+        let tiers = [
+            ("findings".to_string(), &self.findings),
+            (
+                "tiers.quick.findings".to_string(),
+                &self.tiers.quick.findings,
+            ),
+            ("tiers.full.findings".to_string(), &self.tiers.full.findings),
+        ];
+        for (table, findings) in tiers {
+            for (claim, f) in findings {
+                if !claims.contains(claim) {
+                    return Err(self.bad(
+                        &format!("{table}.{claim}"),
+                        claim,
+                        &format!(
+                            "not a claim this experiment evaluates ({})",
+                            claims.join(", ")
+                        ),
+                    ));
+                }
+                if f.reason.trim().is_empty() {
+                    return Err(self.bad(
+                        &format!("{table}.{claim}.reason"),
+                        "\"\"",
+                        "a finding needs its reason",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What claim `id` is expected to do at `tier`: a finding's pinned outcome and reason (the
+    /// tier's own first), or for the paper's claims, hold.
+    pub fn expectation(&self, tier: Tier, id: &str) -> Expectation {
+        match self
+            .tier(tier)
+            .findings
+            .get(id)
+            .or_else(|| self.findings.get(id))
+        {
+            Some(f) => Expectation::finding(f.expect, f.reason.clone()),
+            None if self.experiment.variant => Expectation {
+                finding: true,
+                ..Expectation::default()
+            },
+            None => Expectation::default(),
+        }
     }
 
     /// Whether reference classifiers mimic this experiment's network (C6): a hierarchy, or a

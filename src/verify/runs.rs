@@ -81,13 +81,38 @@ pub type Unit = Vec<Job>;
 /// The units of an experiment at a tier, for the given seeds (default: the tier's seeds).
 pub fn plan(e: &Experiment, tier: Tier, seeds: Option<&[u64]>) -> Vec<Unit> {
     let seeds = seeds.map_or_else(|| e.tier(tier).seeds.clone(), <[u64]>::to_vec);
+    plan_sets(e, tier, &seeds, None, true)
+}
+
+/// The units of one run set of an experiment for `seeds` (seeds added by the decision rule),
+/// with the hierarchy's references only when `references` (C6 asks for them).
+pub fn plan_set(
+    e: &Experiment,
+    tier: Tier,
+    seeds: &[u64],
+    set: &str,
+    references: bool,
+) -> Vec<Unit> {
+    plan_sets(e, tier, seeds, Some(set), references)
+}
+
+fn plan_sets(
+    e: &Experiment,
+    tier: Tier,
+    seeds: &[u64],
+    only: Option<&str>,
+    references: bool,
+) -> Vec<Unit> {
     let name = &e.experiment.name;
     let mut units = Vec::new();
     for (set, cfg) in e.run_sets(tier) {
-        for &seed in &seeds {
+        if only.is_some_and(|o| o != set) {
+            continue;
+        }
+        for &seed in seeds {
             let main = job(name, &set, seed, cfg.clone(), Role::Train);
             let mut unit = vec![main.clone()];
-            if e.has_hierarchy() {
+            if references && e.has_hierarchy() {
                 for (r, rcfg) in e.reference_configs(tier) {
                     unit.push(job(
                         name,
