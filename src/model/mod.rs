@@ -114,24 +114,8 @@ impl ModelSpec {
                 if *depth > 0 {
                     positive("width", *width)?;
                 }
-                if let Some(s) = init_scale {
-                    if !(s.is_finite() && *s > 0.0 && *s <= 1e3) {
-                        return Err(Error::param(
-                            "model.init_scale",
-                            s,
-                            "must be a finite number in (0, 1000]",
-                        ));
-                    }
-                }
-                if let Some(s) = out_init_scale {
-                    if !(s.is_finite() && *s >= 0.0 && *s <= 1e3) {
-                        return Err(Error::param(
-                            "model.out_init_scale",
-                            s,
-                            "must be a finite number in [0, 1000]",
-                        ));
-                    }
-                }
+                check_scale("init_scale", *init_scale, false)?;
+                check_scale("out_init_scale", *out_init_scale, true)?;
                 if *depth > 64 {
                     return Err(Error::param("model.depth", depth, "must be at most 64"));
                 }
@@ -184,6 +168,22 @@ impl ModelSpec {
             }
         }
     }
+}
+
+/// An initial scale, when given, must be finite and at most 1000, and positive (or zero where
+/// `zero_ok`: an output layer started at zero).
+fn check_scale(field: &str, scale: Option<f64>, zero_ok: bool) -> Result<()> {
+    let Some(s) = scale else { return Ok(()) };
+    let low_ok = if zero_ok { s >= 0.0 } else { s > 0.0 };
+    if s.is_finite() && low_ok && s <= 1e3 {
+        return Ok(());
+    }
+    let range = if zero_ok { "[0, 1000]" } else { "(0, 1000]" };
+    Err(Error::param(
+        format!("model.{field}"),
+        s,
+        format!("must be a finite number in {range}"),
+    ))
 }
 
 /// A built network: its layers live in the `VarStore` behind the path it was built from.
