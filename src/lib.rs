@@ -12,18 +12,15 @@
 pub mod claims;
 pub mod curves;
 pub mod data;
-pub mod error;
-pub mod info;
 #[cfg(feature = "torch")]
 pub mod model;
 pub mod paths;
 pub mod report;
-pub mod rng;
-pub mod run;
-#[path = "../theory/src/mod.rs"]
-pub mod theory;
 #[cfg(feature = "torch")]
 pub mod train;
+pub mod trajectory_network;
 pub mod verify;
 
-pub use error::{Blame, Error, Result};
+pub use sgdc_core::{error, info, rng, run};
+pub use sgdc_core::{Blame, Error, Result};
+pub use sgdc_theory as theory;

@@ -422,3 +422,26 @@ fn report_on_a_run_without_checkpoints_reports_it() {
     assert!(note.contains("no recorded checkpoints"), "{note}");
     assert!(!sgd_complexity::claims::gate::passes(&report.verdicts));
 }
+
+#[test]
+fn simulate_reports_bad_input_with_status_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("sweep.toml");
+    std::fs::write(&bad, "seeds = \"three\"\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sgdc"))
+        .args(["simulate", "--quiet", "--sweep"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("sweep.toml"), "{err}");
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sgdc"))
+        .args(["simulate", "--quiet", "--n", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("invalid n"), "{err}");
+}

@@ -8,14 +8,15 @@ mod checks;
 pub mod decide;
 pub mod format;
 pub mod gate;
-pub mod thresholds;
+pub use sgdc_core::thresholds;
 
 pub use checks::{
     c10_sweep, c1_toy, c2_floor, c2_linear_first, c3_split_at_l, c4_beyond_linear, c5_retention,
-    c6_hierarchy, c7_reparameterisation, c8_theory, c9_tasks, departure,
-    largest_linear_phase_agreement, linear_phase_start, running_median3,
-    smallest_linear_phase_ratio, t0_index, HierarchySeed, ReparamSeed, SeedRun,
+    c6_hierarchy, c7_reparameterisation, c8_theory, c9_tasks, largest_linear_phase_agreement,
+    linear_phase_start, running_median3, smallest_linear_phase_ratio, t0_index, HierarchySeed,
+    ReparamSeed, SeedRun,
 };
+pub use thresholds::departure;
 
 use serde::{Deserialize, Serialize};
 

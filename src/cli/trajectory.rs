@@ -2,7 +2,8 @@
 
 use anyhow::{Context, Result};
 use clap::Args;
-use sgd_complexity::theory::trajectory::{compare, plot, run, NetworkRun, TrajectoryConfig};
+use sgd_complexity::theory::trajectory::{plot, run, TrajectoryConfig};
+use sgd_complexity::trajectory_network::{compare, NetworkRun};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

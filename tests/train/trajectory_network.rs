@@ -3,8 +3,9 @@
 //! departure table.
 
 use crate::common::*;
-use sgd_complexity::theory::trajectory::{compare, NetworkRun, TrajectoryConfig};
+use sgd_complexity::theory::trajectory::TrajectoryConfig;
 use sgd_complexity::train::{run_config, TrainConfig};
+use sgd_complexity::trajectory_network::{compare, NetworkRun};
 
 #[test]
 fn hermite_run_is_put_beside_the_closed_form() {

@@ -4,8 +4,8 @@
 //! documented in `theory/README.md`.
 
 use super::sweep::{run_sweep, PointSummary, SweepResult, SweepSpec};
-use crate::Result;
 use serde::{Deserialize, Serialize};
+use sgdc_core::Result;
 
 /// The thresholds of claim C8.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

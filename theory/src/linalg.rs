@@ -4,11 +4,11 @@
 //! The design matrix `X` is stored row-major in `f32` (`n` rows of `dim` values: exactly the
 //! sampled inputs); every product accumulates in `f64`.
 
-use crate::{Error, Result};
 use faer::linalg::matmul::triangular::{matmul, BlockStructure};
 use faer::prelude::*;
 use faer::{Accum, Mat, Side};
 use rayon::prelude::*;
+use sgdc_core::{Error, Result};
 
 /// Columns converted to `f64` per GEMM block (bounds the temporary to `n * BLOCK` values).
 const BLOCK: usize = 2048;

@@ -2,8 +2,8 @@
 //! a-priori approximation), and simulation against theory at every point.
 
 use super::sweep::SweepResult;
-use crate::{Error, Result};
 use plotters::prelude::*;
+use sgdc_core::{Error, Result};
 use std::path::Path;
 
 /// A figure that could not be drawn, naming the file it was for.

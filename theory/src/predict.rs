@@ -5,9 +5,9 @@
 //! has `score_L = <v, s>`, `score_F = <u, s> + g` with `g ~ N(0, sigma^2)` independent of `s`
 //! (exactly, when the extra coordinates are Gaussian), and `Y = [<w*, s> > 0]`.
 
-use crate::data::linear_signal::SignalLaw;
-use crate::info::{Measures, Unit};
 use serde::{Deserialize, Serialize};
+use sgdc_core::data::linear_signal::SignalLaw;
+use sgdc_core::info::{Measures, Unit};
 use std::f64::consts::PI;
 
 /// Signal dimension up to which the hypercube law is summed exactly over all `2^d` vertices.

@@ -5,13 +5,13 @@
 use super::linalg::{self, Design, GdReport};
 use super::predict::{apriori_pr_disagree, predict, Prediction};
 use super::stats::{bootstrap_mu, wilson, Interval};
-use crate::data::linear_signal::{LinearSignal, SignalLaw};
-use crate::data::synthetic::flip_labels;
-use crate::info::{Estimator, Measures, Table3, Unit};
-use crate::rng::{stream, Stream};
-use crate::{Error, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use sgdc_core::data::linear_signal::{LinearSignal, SignalLaw};
+use sgdc_core::data::synthetic::flip_labels;
+use sgdc_core::info::{Estimator, Measures, Table3, Unit};
+use sgdc_core::rng::{stream, Stream};
+use sgdc_core::{Error, Result};
 use std::time::Instant;
 
 /// Sub-stream of [`Stream::Synthetic`] where test row `j` is drawn (`TEST_SUBSTREAM_BASE + j`);

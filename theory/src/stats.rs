@@ -1,10 +1,10 @@
 //! Confidence intervals for the simulation's test-sample statistics.
 
 use super::predict::normal_quantile;
-use crate::info::{Estimator, Measures, Table3, Unit};
-use crate::rng::{stream, Stream};
-use crate::Result;
 use serde::{Deserialize, Serialize};
+use sgdc_core::info::{Estimator, Measures, Table3, Unit};
+use sgdc_core::rng::{stream, Stream};
+use sgdc_core::Result;
 
 /// A point estimate with a two-sided confidence interval and a standard error.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -45,7 +45,7 @@ pub fn wilson(k: u64, m: u64, level: f64) -> Interval {
 
 /// Bootstrap intervals (percentile, level `level`) for `mu` and `I(L;Y)` of a binary `(F, L, Y)`
 /// table: `reps` resamples of its test points, drawn from the [`Stream::Bootstrap`] stream of
-/// `seed` by the project's one bootstrap ([`crate::info::bootstrap`], interpolated percentiles).
+/// `seed` by the project's one bootstrap ([`sgdc_core::info::bootstrap`], interpolated percentiles).
 /// With `reps = 0` both intervals shrink to the estimate.
 pub fn bootstrap_mu(
     t: &Table3,
@@ -57,7 +57,7 @@ pub fn bootstrap_mu(
     let (mut mus, mut ilys) = (Vec::new(), Vec::new());
     if reps > 0 {
         let mut rng = stream(seed, Stream::Bootstrap, 0);
-        let draws = crate::info::bootstrap(t, reps, &mut rng, |r| {
+        let draws = sgdc_core::info::bootstrap(t, reps, &mut rng, |r| {
             let m = Measures::from_table(r, Estimator::Plugin, Unit::Bits);
             (m.mu, m.i_ly)
         })?;
@@ -80,7 +80,7 @@ fn percentile(value: f64, xs: &mut [f64], level: f64) -> Interval {
             se: 0.0,
         };
     }
-    let iv = crate::info::percentile_interval(xs, level);
+    let iv = sgdc_core::info::percentile_interval(xs, level);
     let mean = xs.iter().sum::<f64>() / xs.len() as f64;
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (xs.len().max(2) - 1) as f64;
     Interval {

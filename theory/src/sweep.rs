@@ -3,12 +3,12 @@
 
 use super::predict::normal_quantile;
 use super::simulate::{simulate, SimConfig, SimResult};
-use crate::data::gaussian_linear::GaussianLinear;
-use crate::data::hypercube::Hypercube;
-use crate::data::linear_signal::{LinearSignal, LinearSignalShape};
-use crate::{Error, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use sgdc_core::data::gaussian_linear::GaussianLinear;
+use sgdc_core::data::hypercube::Hypercube;
+use sgdc_core::data::linear_signal::{LinearSignal, LinearSignalShape};
+use sgdc_core::{Error, Result};
 use std::path::Path;
 
 /// The built-in default sweep (the file `theory/sweeps/default.toml`).

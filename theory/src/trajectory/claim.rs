@@ -21,9 +21,9 @@ use super::curves::TrajectoryCurves;
 use super::model::{HermiteTarget, TrajectoryModel};
 use super::predict::{estimate_coefficients, predict, Prediction, TheoryConfig};
 use super::simulate::{simulate, SimConfig, Simulation};
-use crate::claims::thresholds::C6_DEPARTURE_GAP_BITS;
-use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
+use sgdc_core::thresholds::C6_DEPARTURE_GAP_BITS;
+use sgdc_core::{Error, Result};
 use std::path::Path;
 use std::time::Instant;
 

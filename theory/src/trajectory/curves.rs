@@ -1,13 +1,13 @@
 //! Curves of a trajectory, `I(F_t;Y)` and `mu(F_t;C_k)` over time, from the joint count tables of
-//! `(F_t, C_k, Y)` through the project's information layer ([`crate::info`]), with the departure
-//! rule of the claims ([`crate::claims::departure`]) and bootstrap uncertainty.
+//! `(F_t, C_k, Y)` through the project's information layer ([`sgdc_core::info`]), with the departure
+//! rule of the claims ([`sgdc_core::thresholds::departure`]) and bootstrap uncertainty.
 
-use crate::claims::departure;
-use crate::claims::thresholds::C6_DEPARTURE_GAP_BITS;
-use crate::info::{resample_table, Estimator, Measures, Table3, Unit};
-use crate::rng::{stream, Stream};
-use crate::Result;
 use serde::{Deserialize, Serialize};
+use sgdc_core::info::{resample_table, Estimator, Measures, Table3, Unit};
+use sgdc_core::rng::{stream, Stream};
+use sgdc_core::thresholds::departure;
+use sgdc_core::thresholds::C6_DEPARTURE_GAP_BITS;
+use sgdc_core::Result;
 
 /// Sub-stream bases of [`Stream::Synthetic`] for the trajectory model's samples (one sub-stream
 /// per chunk of points is added to the base), so no two samples share a stream and none meets
@@ -21,14 +21,14 @@ pub mod substream {
     pub const TRAIN: u64 = 3 << 50;
     /// The simulation's test set.
     pub const TEST: u64 = 4 << 50;
-    /// [`crate::rng::Stream::LabelNoise`] index of the simulation's training-label flips.
+    /// [`sgdc_core::rng::Stream::LabelNoise`] index of the simulation's training-label flips.
     pub const LABEL_NOISE: u64 = 1 << 50;
-    /// [`crate::rng::Stream::Bootstrap`] base of the simulation's bootstrap (plus
+    /// [`sgdc_core::rng::Stream::Bootstrap`] base of the simulation's bootstrap (plus
     /// `record * references + reference`).
     pub const BOOTSTRAP_SIM: u64 = 1 << 50;
-    /// [`crate::rng::Stream::Bootstrap`] base of the reference sample's bootstrap.
+    /// [`sgdc_core::rng::Stream::Bootstrap`] base of the reference sample's bootstrap.
     pub const BOOTSTRAP_THEORY: u64 = 2 << 50;
-    /// [`crate::rng::Stream::Bootstrap`] base of a trained network's bootstrap (plus the
+    /// [`sgdc_core::rng::Stream::Bootstrap`] base of a trained network's bootstrap (plus the
     /// reference).
     pub const BOOTSTRAP_NETWORK: u64 = 3 << 50;
 }
@@ -185,12 +185,12 @@ fn band(v: &mut [f64]) -> (f64, f64) {
 
 /// Add the binary cell `(f, c, y)` to `counts[base..base + 8]`.
 #[inline]
-pub(crate) fn count(counts: &mut [u64], base: usize, f: bool, c: bool, y: bool) {
+pub fn count(counts: &mut [u64], base: usize, f: bool, c: bool, y: bool) {
     counts[base + usize::from(f) * 4 + usize::from(c) * 2 + usize::from(y)] += 1;
 }
 
 /// Split flat counts (`[time][reference][8]`) into tables.
-pub(crate) fn tables(counts: &[u64], times: usize, refs: usize) -> Result<Vec<Vec<Table3>>> {
+pub fn tables(counts: &[u64], times: usize, refs: usize) -> Result<Vec<Vec<Table3>>> {
     (0..times)
         .map(|t| {
             (0..refs)
@@ -206,8 +206,8 @@ pub(crate) fn tables(counts: &[u64], times: usize, refs: usize) -> Result<Vec<Ve
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::theory::trajectory::predict::gap_slope;
-    use crate::theory::trajectory::simulate::SimConfig;
+    use crate::trajectory::predict::gap_slope;
+    use crate::trajectory::simulate::SimConfig;
 
     #[test]
     fn grids_start_at_zero_and_are_log_spaced() {

@@ -8,19 +8,19 @@
 //! - [`simulate`](mod@simulate): explicit gradient descent on a sample, measured on fresh test points.
 //! - [`curves`]: the information curves, departures and bootstrap spreads shared by both.
 //! - [`claim`]: the comparison from a TOML configuration and claim C11.
-//! - [`network`]: a network trained by `sgdc train` on the same data, beside the closed form.
 //! - [`plot`]: the SVG figure.
+//!
+//! A network trained by `sgdc train` on the same data is put beside the closed form by the harness
+//! (`sgd_complexity::trajectory_network`), which reads run folders and draws the task again.
 
 pub mod claim;
 pub mod curves;
 pub mod model;
-pub mod network;
 pub mod plot;
 pub mod predict;
 pub mod simulate;
 
 pub use claim::{evaluate_c11, run, run_model, C11Result, TrajectoryConfig, TrajectoryResult};
 pub use model::{HermiteBasis, HermiteTarget, TrajectoryModel};
-pub use network::{compare, NetworkComparison, NetworkRun};
 pub use predict::{estimate_coefficients, predict, Coefficients, Prediction, TheoryConfig};
 pub use simulate::{simulate, SimConfig, Simulation};

@@ -6,10 +6,10 @@
 //! form ([`super::predict`](mod@super::predict)) and the simulation
 //! ([`super::simulate`](mod@super::simulate)) only use this trait.
 
-use crate::{Error, Result};
 use rand::RngExt;
 use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
+use sgdc_core::{Error, Result};
 
 /// The normalised probabilists' Hermite polynomials `h_k = He_k / sqrt(k!)`, `k = 0..=out.len()-1`,
 /// at `x`, by the three-term recurrence `He_{k+1} = x He_k - k He_{k-1}`. They are orthonormal

@@ -3,10 +3,10 @@
 //! `I(F_t;Y) - mu(F_t;C_k)` with the departure threshold and the predicted departures.
 
 use super::claim::TrajectoryResult;
-use crate::claims::thresholds::C6_DEPARTURE_GAP_BITS;
-use crate::theory::plot::{two_panels, Plain};
-use crate::Result;
+use crate::plot::{two_panels, Plain};
 use plotters::prelude::*;
+use sgdc_core::thresholds::C6_DEPARTURE_GAP_BITS;
+use sgdc_core::Result;
 use std::path::Path;
 
 const COLOURS: [RGBColor; 5] = [BLUE, RED, GREEN, MAGENTA, CYAN];

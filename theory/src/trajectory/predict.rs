@@ -25,10 +25,10 @@ use super::curves::{
     count, log_grid, spread, substream, tables, TableSpread, TrajectoryCurves, CHUNK,
 };
 use super::model::{check_model, HermiteBasis, TrajectoryModel};
-use crate::rng::{stream, Stream};
-use crate::{Error, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use sgdc_core::rng::{stream, Stream};
+use sgdc_core::{Error, Result};
 use std::time::Instant;
 
 /// Settings of the closed form's numerical evaluation.
@@ -243,7 +243,7 @@ pub fn population_tables(
     times: &[f64],
     points: usize,
     seed: u64,
-) -> Result<Vec<Vec<crate::info::Table3>>> {
+) -> Result<Vec<Vec<sgdc_core::info::Table3>>> {
     let (d, r) = (m.dim(), m.relevant_dim());
     let kmax = coefs.spectrum.len() - 1;
     let p = coefs.basis.len();

@@ -11,13 +11,13 @@
 use super::curves::{count, log_grid, spread, substream, tables, TrajectoryCurves, CHUNK};
 use super::model::{check_model, HermiteBasis, TrajectoryModel};
 use super::predict::{check_grid, Coefficients};
-use crate::data::synthetic::flip_labels;
-use crate::rng::{stream, Stream};
-use crate::{Error, Result};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use sgdc_core::data::synthetic::flip_labels;
+use sgdc_core::rng::{stream, Stream};
+use sgdc_core::{Error, Result};
 use std::time::Instant;
 
 /// Settings of the simulation.
@@ -203,7 +203,7 @@ pub fn simulate(
         1.0 / n as f64,
         Par::Seq,
     );
-    let lambda_max = crate::theory::linalg::lambda_max(&sigma, 200);
+    let lambda_max = crate::linalg::lambda_max(&sigma, 200);
     if cfg.lr * lambda_max >= 1.9 {
         return Err(Error::param(
             "simulation.lr",

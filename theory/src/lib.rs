@@ -1,13 +1,13 @@
 //! The theory simulator: the paper's simplified model of retention, its closed-form prediction,
 //! and a comparison of the two (sources under `theory/`, described in `theory/README.md`).
 //!
-//! A [`LinearSignal`](crate::data::linear_signal::LinearSignal) model supplies data whose label is
+//! A [`LinearSignal`](sgdc_core::data::linear_signal::LinearSignal) model supplies data whose label is
 //! the sign of a linear function of a few signal coordinates, plus many extra coordinates.
 //! Phase 1 fits a linear classifier L on the signal coordinates; phase 2 fits L's training
 //! residual exactly with the minimum-norm correction over all coordinates, giving F. Conditional
 //! on the training set, the law of `(F, L, Y)` on a fresh point has a closed form
 //! ([`predict`](predict::predict)), compared with a fresh test sample measured through
-//! [`crate::info`].
+//! [`sgdc_core::info`].
 //!
 //! - [`simulate`](simulate::simulate): one simulation.
 //! - [`sweep`]: sweeps over `n`, `D`, `eta`, `d` with seeds, read from TOML.

@@ -54,7 +54,7 @@ pub(crate) fn check_non_negative(field: &str, value: f64) -> Result<()> {
 }
 
 /// Check that a label-noise rate lies in `[0, 0.5)`.
-pub(crate) fn check_rate(field: &str, rate: f64) -> Result<()> {
+pub fn check_rate(field: &str, rate: f64) -> Result<()> {
     if !(0.0..0.5).contains(&rate) {
         return Err(Error::param(
             field,

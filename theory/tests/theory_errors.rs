@@ -1,10 +1,10 @@
 //! Bad parameters of the theory simulator get an error naming the parameter.
 
-use sgd_complexity::data::gaussian_linear::GaussianLinear;
-use sgd_complexity::data::hypercube::Hypercube;
-use sgd_complexity::data::linear_signal::LinearSignalShape;
-use sgd_complexity::theory::{simulate, SimConfig, SweepSpec};
-use sgd_complexity::Error;
+use sgdc_core::data::gaussian_linear::GaussianLinear;
+use sgdc_core::data::hypercube::Hypercube;
+use sgdc_core::data::linear_signal::LinearSignalShape;
+use sgdc_core::Error;
+use sgdc_theory::{simulate, SimConfig, SweepSpec};
 use std::path::Path;
 
 fn shape(signal_dim: usize, dim: usize, eta: f64) -> LinearSignalShape {
@@ -71,27 +71,4 @@ fn malformed_sweep_files_name_the_file_or_field() {
     assert_eq!(field_of(SweepSpec::from_toml(text, p).unwrap_err()), "eta");
     let text = "seeds = 1\nn_test = 10\n[base]\nn = 10\ndim = 20\nsignal_dim = 2\neta = 0.1\n[vary]\nn = [0]\n";
     assert!(field_of(SweepSpec::from_toml(text, p).unwrap_err()).starts_with("n "));
-}
-
-#[test]
-fn cli_reports_bad_input_with_status_2() {
-    let dir = tempfile::tempdir().unwrap();
-    let bad = dir.path().join("sweep.toml");
-    std::fs::write(&bad, "seeds = \"three\"\n").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sgdc"))
-        .args(["simulate", "--quiet", "--sweep"])
-        .arg(&bad)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("sweep.toml"), "{err}");
-
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sgdc"))
-        .args(["simulate", "--quiet", "--n", "0"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("invalid n"), "{err}");
 }

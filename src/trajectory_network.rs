@@ -15,13 +15,17 @@
 //! survives any linear change of time unit is the order of the departures and their ratios to
 //! T0, which is what [`NetworkComparison`] puts side by side.
 
-use super::claim::TrajectoryConfig;
-use super::curves::{count, spread, substream, tables, TableSpread, TrajectoryCurves};
-use super::model::{HermiteTarget, TrajectoryModel};
-use super::predict::{estimate_coefficients, predict, Coefficients, Prediction};
 use crate::data::spec::{load_task, DataSpec, TaskKind};
 use crate::data::Task;
 use crate::run::{Manifest, RunRecord};
+use crate::theory::trajectory::claim::TrajectoryConfig;
+use crate::theory::trajectory::curves::{
+    count, spread, substream, tables, TableSpread, TrajectoryCurves,
+};
+use crate::theory::trajectory::model::{HermiteTarget, TrajectoryModel};
+use crate::theory::trajectory::predict::{
+    estimate_coefficients, predict, Coefficients, Prediction,
+};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;

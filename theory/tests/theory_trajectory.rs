@@ -4,9 +4,9 @@
 //! the trait alone.
 
 use proptest::prelude::*;
-use sgd_complexity::theory::trajectory::curves::TrajectoryCurves;
-use sgd_complexity::theory::trajectory::predict::population_tables;
-use sgd_complexity::theory::trajectory::{
+use sgdc_theory::trajectory::curves::TrajectoryCurves;
+use sgdc_theory::trajectory::predict::population_tables;
+use sgdc_theory::trajectory::{
     estimate_coefficients, run_model, HermiteTarget, TrajectoryConfig, TrajectoryModel,
 };
 use std::path::Path;
@@ -158,7 +158,7 @@ fn small_configuration_runs_and_departs_in_order() {
 
 #[test]
 fn bad_configurations_name_the_field() {
-    let text = sgd_complexity::theory::trajectory::claim::DEFAULT_CONFIG;
+    let text = sgdc_theory::trajectory::claim::DEFAULT_CONFIG;
     let origin = Path::new("x.toml");
     let err = |from: &str, to: &str| {
         TrajectoryConfig::from_toml(&text.replace(from, to), origin)
@@ -182,7 +182,7 @@ fn bad_configurations_name_the_field() {
 // trait alone.
 mod worked_example {
     use super::small_config;
-    use sgd_complexity::theory::trajectory::{run_model, TrajectoryModel};
+    use sgdc_theory::trajectory::{run_model, TrajectoryModel};
 
     /// `g(x) = x1 + 0.8 x1 x2 + 0.6 (x3^3 - 3 x3) / sqrt(6)`.
     struct Interaction {

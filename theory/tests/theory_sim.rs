@@ -2,11 +2,11 @@
 //! small sweep, and the "add your own model" example of `theory/README.md`.
 
 use proptest::prelude::*;
-use sgd_complexity::data::gaussian_linear::GaussianLinear;
-use sgd_complexity::data::hypercube::Hypercube;
-use sgd_complexity::data::linear_signal::{LinearSignal, LinearSignalShape, SignalLaw};
-use sgd_complexity::data::synthetic::SyntheticModel;
-use sgd_complexity::theory::{run_sweep, simulate, SimConfig, SweepSpec};
+use sgdc_core::data::gaussian_linear::GaussianLinear;
+use sgdc_core::data::hypercube::Hypercube;
+use sgdc_core::data::linear_signal::{LinearSignal, LinearSignalShape, SignalLaw};
+use sgdc_core::data::synthetic::SyntheticModel;
+use sgdc_theory::{run_sweep, simulate, SimConfig, SweepSpec};
 
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
@@ -166,7 +166,7 @@ eta = [0.0, 0.3]
 fn small_sweep_table_snapshot() {
     let spec = SweepSpec::from_toml(SMALL_SWEEP, std::path::Path::new("small.toml")).unwrap();
     let res = run_sweep(&spec, &mut |_, _| {}).unwrap();
-    insta::with_settings!({snapshot_path => "../snapshots"}, {
+    insta::with_settings!({snapshot_path => "../../snapshots"}, {
         insta::assert_json_snapshot!("theory_small_sweep", res.rounded());
     });
 }
@@ -199,7 +199,7 @@ impl SyntheticModel for UniformSignal {
         }
     }
     fn clean_label(&self, x: &[f32]) -> u8 {
-        sgd_complexity::data::linear_signal::sign_label(&self.w_star, x)
+        sgdc_core::data::linear_signal::sign_label(&self.w_star, x)
     }
     fn noise_rate(&self) -> f64 {
         self.shape.eta

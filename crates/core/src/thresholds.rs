@@ -14,7 +14,7 @@
 //! # Statistics over seeds: the decision rule
 //!
 //! Every claim is a statement over several seeds (at least [`MIN_SEEDS_QUICK`] in the quick tier,
-//! [`MIN_SEEDS_FULL`] in the full tier), decided as in [`super::decide`]: the interquartile mean
+//! [`MIN_SEEDS_FULL`] in the full tier), decided as in `sgd_complexity::claims::decide`: the interquartile mean
 //! of the per-seed values, its percentile bootstrap interval over seeds at [`DECISION_LEVEL`]
 //! ([`SEED_BOOTSTRAP_RESAMPLES`] resamples), and three outcomes: **holds** (the interval on the
 //! claimed side of the threshold), **fails** (on the other side), **undecided** (it straddles the
@@ -101,3 +101,37 @@ pub const MIN_SEEDS_QUICK: usize = 3;
 /// Seeds per experiment in the full tier (the paper tier: a run at the paper's scale takes tens of
 /// minutes to hours on a CPU, so three, as in the quick tier; it was five before any full-tier run).
 pub const MIN_SEEDS_FULL: usize = 3;
+
+/// The departure of F from a reference classifier: the index of the first checkpoint at which
+/// `i_fy - mu` exceeds `gap` bits and still does at the next checkpoint (the last checkpoint
+/// counts on its own), counted only after the gap has been at most `gap` bits once.
+///
+/// Two transients are kept from deciding it (see "Departures" in `docs/verify.md`): a random
+/// initial network can carry information about Y that the reference does not explain (a 2-D
+/// network at initialisation often does), which is not something SGD learned, so a departure is
+/// an upward crossing; and one checkpoint inside the estimator's noise cannot make one.
+pub fn departure(i_fy: &[f64], mu: &[f64], gap: f64) -> Option<usize> {
+    let above: Vec<bool> = i_fy.iter().zip(mu).map(|(i, m)| i - m > gap).collect();
+    let start = above.iter().position(|&a| !a)?;
+    (start + 1..above.len()).find(|&t| above[t] && above.get(t + 1).copied().unwrap_or(true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn departure_is_an_upward_crossing_that_holds() {
+        // The random initial network departs from the reference (gap 0.2 bits at steps 0-1),
+        // SGD brings it back (gap 0), and the departure proper comes at index 4.
+        let i = [0.3, 0.3, 0.3, 0.4, 0.6, 0.7];
+        let m = [0.1, 0.1, 0.3, 0.4, 0.4, 0.4];
+        assert_eq!(departure(&i, &m, 0.05), Some(4));
+        // A one-checkpoint blip above the gap is not a departure.
+        let i = [0.0, 0.2, 0.3, 0.4, 0.6];
+        let m = [0.0, 0.1, 0.3, 0.38, 0.4];
+        assert_eq!(departure(&i, &m, 0.05), Some(4));
+        // Never below the gap: no departure to speak of.
+        assert_eq!(departure(&[0.3, 0.4], &[0.1, 0.1], 0.05), None);
+    }
+}
