@@ -1,9 +1,10 @@
 //! Tasks from specs: synthetic models' determinism and labelling rules, label noise, subsampling,
 //! and `DataSpec` validation errors naming the field.
 
+use sgd_complexity::data::draw::subsample;
 use sgd_complexity::data::images::{ImageSet, LabelledImages};
 use sgd_complexity::data::sinusoid::{HighDimSinusoid, Projection, SinusoidParams};
-use sgd_complexity::data::spec::{subsample, task_from_images};
+use sgd_complexity::data::spec::task_from_images;
 use sgd_complexity::data::synthetic::SyntheticModel;
 use sgd_complexity::data::toy::DiscSinusoid;
 use sgd_complexity::data::{load_task, DataSpec, Examples, Task};

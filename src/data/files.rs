@@ -29,8 +29,8 @@
 //! training and test inputs, NaN or infinite inputs, labels outside the classes, a class split
 //! that leaves one side empty.
 
+use super::draw::{subsample, Draw};
 use super::images::ClassSplit;
-use super::spec::{subsample, DataSpec};
 use super::synthetic::flip_labels;
 use super::{Examples, Task};
 use crate::error::{Error, Result};
@@ -386,9 +386,9 @@ fn apply_standardisation(ex: &mut Examples, mean: &[f64], std: &[f64], plane: us
 /// the four arrays, apply the class split, subsample (stream `Subsample`, index 0 for train and
 /// 1 for test), standardise with training statistics when asked, flip training labels at rate
 /// `label_noise` (stream `LabelNoise`): the steps and streams of the built-in real tasks.
-pub fn load_files_task(spec: &DataSpec, files: &FilesSpec, seed: u64) -> Result<Task> {
+pub fn load_files_task(files: &FilesSpec, draw: &Draw<'_>, seed: u64) -> Result<Task> {
     files.check()?;
-    let split = spec.split.as_ref();
+    let split = draw.split;
     let train_in = read_inputs(&files.train_x)?;
     let train_labels = read_label_file(&files.train_y)?;
     let test_in = read_inputs(&files.test_x)?;
@@ -412,8 +412,8 @@ pub fn load_files_task(spec: &DataSpec, files: &FilesSpec, seed: u64) -> Result<
         &files.train_x,
     )?;
     let test = to_binary(test_in, &test_labels, split, &files.test_y, &files.test_x)?;
-    let mut train = subsample(train, spec.n_train, "data.n_train", seed, 0)?;
-    let mut test = subsample(test, spec.n_test, "data.n_test", seed, 1)?;
+    let mut train = subsample(train, draw.n_train, "data.n_train", seed, 0)?;
+    let mut test = subsample(test, draw.n_test, "data.n_test", seed, 1)?;
     if files.standardise {
         let (mean, std, plane) = stats(&train);
         apply_standardisation(&mut train, &mean, &std, plane);
@@ -422,7 +422,7 @@ pub fn load_files_task(spec: &DataSpec, files: &FilesSpec, seed: u64) -> Result<
     let train_clean = train.y.clone();
     let flipped = flip_labels(
         &mut train.y,
-        spec.label_noise,
+        draw.label_noise,
         &mut stream(seed, Stream::LabelNoise, 0),
     );
     let name = match split {

@@ -6,6 +6,7 @@
 
 pub mod augment;
 pub mod cifar;
+pub mod draw;
 pub mod fetch;
 pub mod files;
 pub mod hermite;

@@ -16,6 +16,7 @@
 //! sample counts. A data set of your own (`task = "files"`) names its arrays in `[data.files]`
 //! (see [`super::files`]).
 
+use super::draw::{subsample, Draw};
 use super::fetch::RealSet;
 use super::files::{load_files_task, FilesSpec};
 use super::hermite::{HermiteParams, HermiteTask};
@@ -23,7 +24,7 @@ use super::images::{binarise, channel_stats, ClassSplit, ImageSet, Normalisation
 use super::sinusoid::{HighDimSinusoid, SinusoidParams};
 use super::synthetic::{flip_labels, sample_task, SyntheticModel};
 use super::toy::{check_rate, DiscSinusoid};
-use super::{cifar, mnist, Examples, Task};
+use super::{cifar, mnist, Task};
 use crate::error::{Error, Result};
 use crate::rng::{stream, Stream};
 use serde::{Deserialize, Serialize};
@@ -128,6 +129,16 @@ impl DataSpec {
             sinusoid: None,
             files: None,
             hermite: None,
+        }
+    }
+
+    /// The class split, subsample sizes and label-noise rate the task is drawn with.
+    pub fn draw(&self) -> Draw<'_> {
+        Draw {
+            split: self.split.as_ref(),
+            n_train: self.n_train,
+            n_test: self.n_test,
+            label_noise: self.label_noise,
         }
     }
 
@@ -276,7 +287,7 @@ pub fn load_task(spec: &DataSpec, data_dir: &Path, seed: u64) -> Result<Task> {
                     "task \"files\" needs [data.files]",
                 )
             })?;
-            return load_files_task(spec, files, seed);
+            return load_files_task(files, &spec.draw(), seed);
         }
         TaskKind::DiscSinusoid | TaskKind::Sinusoid | TaskKind::Hermite => {
             return Err(Error::param("data.task", spec.task.name(), "has no model"))
@@ -326,43 +337,5 @@ pub fn task_from_images(
         flipped,
         test,
         classes: 2,
-    })
-}
-
-/// Keep `n` of the examples, drawn uniformly without replacement from stream `Subsample`
-/// (`index`) of `seed`, in their original order; all of them when `n` is `None`.
-pub fn subsample(
-    ex: Examples,
-    n: Option<usize>,
-    field: &str,
-    seed: u64,
-    index: u64,
-) -> Result<Examples> {
-    let total = ex.len();
-    let Some(n) = n else { return Ok(ex) };
-    if n > total {
-        return Err(Error::param(
-            field,
-            n,
-            format!("only {total} examples are available after the class split"),
-        ));
-    }
-    if n == total {
-        return Ok(ex);
-    }
-    let mut rng = stream(seed, Stream::Subsample, index);
-    let mut keep = crate::rng::sample_without_replacement(total, n, &mut rng);
-    keep.sort_unstable();
-    let d = ex.dim();
-    let mut x = Vec::with_capacity(n * d);
-    let mut y = Vec::with_capacity(n);
-    for &i in &keep {
-        x.extend_from_slice(ex.input(i));
-        y.push(ex.y[i]);
-    }
-    Ok(Examples {
-        x,
-        shape: ex.shape,
-        y,
     })
 }

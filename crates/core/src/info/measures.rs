@@ -3,7 +3,7 @@
 //! [`Entropies`] holds the seven entropies of (F, L, Y) and its marginals; [`Measures`] forms every
 //! information from them in one place.
 
-use super::table::Table3;
+use super::table::{marginal, Table3};
 use serde::{Deserialize, Serialize};
 
 /// How entropies are estimated from counts.
@@ -122,35 +122,6 @@ impl Entropies {
             fly,
         }
     }
-}
-
-/// The marginal of `cells` (a joint table over `sizes`, layout of [`Table3`]) over the variables
-/// `keep` selects, summed in cell order.
-pub(crate) fn marginal<T>(cells: &[T], sizes: [usize; 3], keep: [bool; 3]) -> Vec<T>
-where
-    T: Copy + Default + PartialEq + std::ops::AddAssign,
-{
-    let [kf, kl, ky] = sizes;
-    let out_len: usize = (0..3).filter(|&i| keep[i]).map(|i| sizes[i]).product();
-    let mut out = vec![T::default(); out_len];
-    for f in 0..kf {
-        for l in 0..kl {
-            for y in 0..ky {
-                let c = cells[(f * kl + l) * ky + y];
-                if c == T::default() {
-                    continue;
-                }
-                let mut idx = 0;
-                for (i, v) in [f, l, y].into_iter().enumerate() {
-                    if keep[i] {
-                        idx = idx * sizes[i] + v;
-                    }
-                }
-                out[idx] += c;
-            }
-        }
-    }
-    out
 }
 
 /// All pairwise and conditional informations of (F, L, Y) and the co-information mu.

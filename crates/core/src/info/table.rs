@@ -159,8 +159,37 @@ impl Table3 {
     /// Marginal counts over the variables whose flag is set in `keep` (F, L, Y), as a flat vector
     /// in row-major order of the kept variables.
     pub fn marginal(&self, keep: [bool; 3]) -> Vec<u64> {
-        super::measures::marginal(&self.counts, self.sizes, keep)
+        marginal(&self.counts, self.sizes, keep)
     }
+}
+
+/// The marginal of `cells` (a joint table over `sizes`, layout of [`Table3`]) over the variables
+/// `keep` selects, summed in cell order.
+pub(crate) fn marginal<T>(cells: &[T], sizes: [usize; 3], keep: [bool; 3]) -> Vec<T>
+where
+    T: Copy + Default + PartialEq + std::ops::AddAssign,
+{
+    let [kf, kl, ky] = sizes;
+    let out_len: usize = (0..3).filter(|&i| keep[i]).map(|i| sizes[i]).product();
+    let mut out = vec![T::default(); out_len];
+    for f in 0..kf {
+        for l in 0..kl {
+            for y in 0..ky {
+                let c = cells[(f * kl + l) * ky + y];
+                if c == T::default() {
+                    continue;
+                }
+                let mut idx = 0;
+                for (i, v) in [f, l, y].into_iter().enumerate() {
+                    if keep[i] {
+                        idx = idx * sizes[i] + v;
+                    }
+                }
+                out[idx] += c;
+            }
+        }
+    }
+    out
 }
 
 /// The smallest alphabet `0..k` that holds every label of `x` (`max + 1`), checked against
