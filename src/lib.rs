@@ -3,10 +3,16 @@
 //! Reference harness for *SGD on Neural Networks Learns Functions of Increasing Complexity*
 //! (Nakkiran et al., NeurIPS 2019).
 //!
-//! Data flows one way: [`info`] (information measures over hard predictions, no torch) is the
-//! bottom layer; the `torch` feature adds data sets, models and the trainer; claims and reports sit
-//! on top. The [`theory`] module tree (sources under `theory/`) simulates the paper's simplified
-//! model without libtorch.
+//! The workspace's crates are its layers, and data flows one way:
+//!
+//! - `sgdc-core` (`crates/core`, no libtorch): errors, named random streams, the information
+//!   measures, the run-folder format, the synthetic data models and the claims' thresholds,
+//!   re-exported here as [`error`], [`rng`], [`info`], [`run`] and in [`data`] and
+//!   [`claims::thresholds`];
+//! - `sgdc-theory` (`theory/`, on `sgdc-core` only): the simplified model and the trajectory
+//!   model, re-exported as [`theory`];
+//! - this crate, the harness, on both: real data sets, models and the trainer (`torch`
+//!   feature), curves, claims, report, `sgdc verify` and the CLI.
 #![warn(missing_docs)]
 
 pub mod claims;

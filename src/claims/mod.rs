@@ -4,18 +4,30 @@
 //! [`Verdict`]: the statement, the statistic over seeds, the per-seed values, the threshold and
 //! the outcome. Every threshold and the T0 rule are documented in [`thresholds`].
 
+mod across;
+mod beyond_linear;
 mod checks;
 pub mod decide;
+#[cfg(test)]
+mod fixtures;
 pub mod format;
 pub mod gate;
+mod hierarchy;
+mod linear_phase;
+mod reparam;
 pub use sgdc_core::thresholds;
 
+pub use across::{c10_sweep, c8_theory, c9_tasks};
+pub use beyond_linear::{c4_beyond_linear, c5_retention};
 pub use checks::{
-    c10_sweep, c1_toy, c2_floor, c2_linear_first, c3_split_at_l, c4_beyond_linear, c5_retention,
-    c6_hierarchy, c7_reparameterisation, c8_theory, c9_tasks, largest_linear_phase_agreement,
-    linear_phase_start, running_median3, smallest_linear_phase_ratio, t0_index, HierarchySeed,
-    ReparamSeed, SeedRun,
+    linear_phase_start, running_median3, t0_index, HierarchySeed, ReparamSeed, SeedRun,
 };
+pub use hierarchy::c6_hierarchy;
+pub use linear_phase::{
+    c1_toy, c2_floor, c2_linear_first, c3_split_at_l, largest_linear_phase_agreement,
+    smallest_linear_phase_ratio,
+};
+pub use reparam::c7_reparameterisation;
 pub use thresholds::departure;
 
 use serde::{Deserialize, Serialize};

@@ -5,213 +5,14 @@
 //! same runs.
 
 use super::experiment::{Experiment, Kind, Tier};
-use super::runs::{inspect, plan, plan_set, FolderState, Job, Unit};
-use super::{sequential, task_figures};
-use crate::claims::{self, HierarchySeed, ReparamSeed, SeedRun, Verdict};
-use crate::curves::{self, CurveOptions, Curves};
-use crate::error::{Error, Result};
-use crate::info::Estimator;
-use crate::report::{Report, Section, TaskSummary};
-use crate::run::{atomic::write_atomic, Manifest, RunRecord};
-use serde::{Deserialize, Serialize};
+use super::locate::*;
+use super::seeds::*;
+use super::task_figures;
+use crate::claims::{self, SeedRun, Verdict};
+use crate::error::Result;
+use crate::report::{Report, Section};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-/// Name of the file, inside a run folder, that holds the reparameterisation check.
-pub const REPARAM_FILE: &str = "verify-reparam.json";
-
-/// The stored result of the reparameterisation check of one run.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct ReparamResult {
-    /// Fraction of test predictions that changed.
-    pub disagreement: f64,
-    /// mu(F;L) of the original final network.
-    pub mu_original: f64,
-    /// mu(F';L) of the reparameterised one.
-    pub mu_reparam: f64,
-}
-
-/// Compute and store the reparameterisation check of a finished run from the two prediction
-/// vectors (original, reparameterised) on its test set.
-pub fn store_reparam(run: &Path, original: &[u8], reparam: &[u8]) -> Result<ReparamResult> {
-    let rec = RunRecord::load(run)?;
-    let k = 2usize.max(
-        rec.y_test
-            .iter()
-            .chain(original)
-            .chain(reparam)
-            .copied()
-            .max()
-            .unwrap_or(1) as usize
-            + 1,
-    );
-    let m0 = curves::measures(
-        original,
-        &rec.linear_test,
-        &rec.y_test,
-        k,
-        Estimator::Plugin,
-    )?;
-    let m1 = curves::measures(reparam, &rec.linear_test, &rec.y_test, k, Estimator::Plugin)?;
-    let changed = original.iter().zip(reparam).filter(|(a, b)| a != b).count();
-    let r = ReparamResult {
-        disagreement: changed as f64 / original.len().max(1) as f64,
-        mu_original: m0.mu,
-        mu_reparam: m1.mu,
-    };
-    let bytes = serde_json::to_vec_pretty(&r).map_err(|e| Error::BadFile {
-        path: run.join(REPARAM_FILE),
-        reason: e.to_string(),
-    })?;
-    write_atomic(&run.join(REPARAM_FILE), &bytes)?;
-    Ok(r)
-}
-
-/// A finished run found in one of the output folders.
-struct Found {
-    seed: u64,
-    dir: PathBuf,
-    /// The run folder relative to the output folder (to name it in messages).
-    rel: String,
-    record: RunRecord,
-    manifest: Manifest,
-}
-
-fn locate(
-    dirs: &[PathBuf],
-    j: &Job,
-    report_missing: bool,
-    problems: &mut Vec<String>,
-) -> Option<Found> {
-    for d in dirs {
-        let dir = d.join(&j.rel_dir);
-        match inspect(&dir) {
-            FolderState::Complete => {
-                let (Ok(record), Ok(manifest)) = (RunRecord::load(&dir), Manifest::load(&dir))
-                else {
-                    continue;
-                };
-                // Every statistic reads the last checkpoint: a finished run without one is
-                // reported, never indexed.
-                if record.is_empty() {
-                    problems.push(format!("{}: no recorded checkpoints", dir.display()));
-                    return None;
-                }
-                return Some(Found {
-                    seed: j.seed,
-                    dir,
-                    rel: j.rel_dir.display().to_string(),
-                    record,
-                    manifest,
-                });
-            }
-            FolderState::Corrupt(why) => problems.push(format!("corrupted run folder: {why}")),
-            FolderState::Unfinished(s) => {
-                problems.push(format!("{}: unfinished ({s:?})", dir.display()))
-            }
-            FolderState::Missing => {}
-        }
-    }
-    if report_missing {
-        problems.push(format!("missing run {}", j.rel_dir.display()));
-    }
-    None
-}
-
-fn seed_run(f: &Found) -> Result<SeedRun> {
-    let opts = CurveOptions {
-        seed: f.seed,
-        ..CurveOptions::default()
-    };
-    let c = curves::compute(&f.record, &opts)?;
-    let gap = curves::bootstrap_gap(
-        f.record.last_test_row()?,
-        &f.record.linear_test,
-        &f.record.y_test,
-        claims::thresholds::C4_BOOTSTRAP_RESAMPLES,
-        claims::thresholds::C4_BOOTSTRAP_LEVEL,
-        f.seed,
-    )?;
-    Ok(SeedRun {
-        seed: f.seed,
-        curves: c,
-        gap_interval: Some(gap),
-    })
-}
-
-fn summary(name: &str, title: &str, runs: &[SeedRun]) -> Option<TaskSummary> {
-    if runs.is_empty() {
-        return None;
-    }
-    let per = |f: &dyn Fn(&Curves) -> f64| runs.iter().map(|r| f(&r.curves)).collect::<Vec<_>>();
-    // Curves always have a point (computing them from an empty record is an error).
-    let nan = crate::curves::CurvePoint {
-        step: 0,
-        epoch: 0.0,
-        train_acc: None,
-        test_acc: f64::NAN,
-        agreement: f64::NAN,
-        i_fy_test: f64::NAN,
-        i_fy_train: None,
-        mu: f64::NAN,
-        i_fy_given_l: f64::NAN,
-        i_ly_given_f: f64::NAN,
-    };
-    let last = |c: &Curves| c.last().copied().unwrap_or(nan);
-    Some(TaskSummary {
-        name: name.into(),
-        title: title.into(),
-        seeds: runs.iter().map(|r| r.seed).collect(),
-        t0_steps: runs
-            .iter()
-            .map(|r| claims::t0_index(&r.curves).map(|t| r.curves.points[t].step))
-            .collect(),
-        noise_rate: per(&|c| c.noise_rate),
-        i_ly: per(&|c| c.i_ly),
-        final_mu: per(&|c| last(c).mu),
-        final_retention: per(&|c| {
-            if c.i_ly > 0.0 {
-                last(c).mu / c.i_ly
-            } else {
-                f64::NAN
-            }
-        }),
-        final_gap: per(&|c| last(c).i_fy_test - last(c).mu),
-        train_acc: per(&|c| c.final_train_acc().unwrap_or(f64::NAN)),
-        test_acc: per(&|c| last(c).test_acc),
-        linear_test_acc: per(&|c| c.linear_test_acc),
-    })
-}
-
-/// Why an experiment cannot run here (its data set is absent), if so.
-pub fn data_absent(train: &toml::Table, data_dir: &Path) -> Option<String> {
-    use crate::data::fetch::{verify, RealSet, SetStatus};
-    let task = train.get("data")?.get("task")?.as_str()?;
-    let set = match task {
-        "mnist" => RealSet::Mnist,
-        "fashion-mnist" => RealSet::FashionMnist,
-        "cifar10" => {
-            let dir = data_dir.join(crate::data::cifar::DIR_NAME);
-            return (!dir.join("test_batch.bin").is_file()).then(|| {
-                format!(
-                    "CIFAR-10 is not in {} (see docs/verify.md for how to add it)",
-                    dir.display()
-                )
-            });
-        }
-        _ => return None,
-    };
-    match verify(set, data_dir) {
-        Ok(SetStatus::Verified) => None,
-        Ok(_) => Some(format!(
-            "{} is not in {} (run `sgdc data fetch {}`)",
-            set.label(),
-            set.dir(data_dir).display(),
-            set.dir_name()
-        )),
-        Err(e) => Some(e.to_string()),
-    }
-}
 
 /// Inputs of an evaluation.
 pub struct Evaluation<'a> {
@@ -238,7 +39,7 @@ pub struct Evaluation<'a> {
     pub aggregate: bool,
 }
 
-fn run_command(e: &Experiment, tier: Tier, seeds: &[u64]) -> String {
+pub(super) fn run_command(e: &Experiment, tier: Tier, seeds: &[u64]) -> String {
     // An experiment outside the default folder (your own, e.g. examples/own-data/) is found by
     // its path, not its name.
     let in_default_folder = e
@@ -263,9 +64,9 @@ fn run_command(e: &Experiment, tier: Tier, seeds: &[u64]) -> String {
 }
 
 /// A per-task claim: scope, per-seed runs, minimum seeds.
-type ClaimFn = fn(&str, &[SeedRun], usize) -> Verdict;
+pub(super) type ClaimFn = fn(&str, &[SeedRun], usize) -> Verdict;
 
-fn claim_fn(id: &str) -> Option<ClaimFn> {
+pub(super) fn claim_fn(id: &str) -> Option<ClaimFn> {
     Some(match id {
         "C1" => claims::c1_toy,
         "C2" => claims::c2_linear_first,
@@ -278,10 +79,10 @@ fn claim_fn(id: &str) -> Option<ClaimFn> {
 
 /// The verdicts so far, and the per-task groups that claims C9 and C10 aggregate.
 #[derive(Default)]
-struct Tally {
-    verdicts: Vec<Verdict>,
-    c9_groups: Vec<(String, Vec<Verdict>)>,
-    c10_groups: Vec<(String, Vec<Verdict>)>,
+pub(super) struct Tally {
+    pub(super) verdicts: Vec<Verdict>,
+    pub(super) c9_groups: Vec<(String, Vec<Verdict>)>,
+    pub(super) c10_groups: Vec<(String, Vec<Verdict>)>,
 }
 
 /// Evaluate every experiment and write the report; returns it.
@@ -319,203 +120,12 @@ pub fn evaluate(ev: &Evaluation) -> Result<Report> {
     Ok(report)
 }
 
-/// The runs that undecided claims ask for and that are not in the output folders yet: the next
-/// batch of seeds of every set with such a claim (with the hierarchy's references when C6 asks).
-pub fn wanted_units(ev: &Evaluation) -> Result<Vec<Unit>> {
-    let mut units = Vec::new();
-    for e in ev.experiments {
-        if ev.skipped.contains_key(&e.experiment.name) {
-            continue;
-        }
-        for w in decide_experiment(e, ev)?.wants {
-            units.extend(plan_set(e, ev.tier, &w.seeds, &w.set, w.references));
-        }
-    }
-    Ok(units)
-}
-
-/// A batch of seeds that a set's undecided claims ask for.
-#[derive(Debug, Clone, PartialEq)]
-struct Want {
-    set: String,
-    seeds: Vec<u64>,
-    references: bool,
-}
-
-impl Want {
-    fn add(wants: &mut Vec<Want>, set: &str, seeds: Vec<u64>, references: bool) {
-        match wants.iter_mut().find(|w| w.set == set && w.seeds == seeds) {
-            Some(w) => w.references |= references,
-            None => wants.push(Want {
-                set: set.into(),
-                seeds,
-                references,
-            }),
-        }
-    }
-}
-
-/// One run set decided: its runs on the seeds any of its claims used (in sequence order) and
-/// its verdicts.
-struct DecidedSet {
-    set: String,
-    runs: Vec<(Found, SeedRun)>,
-    verdicts: Vec<Verdict>,
-}
-
-/// An experiment decided: its sets, the hierarchy's seeds and C6, the batches its undecided
-/// claims ask for, and the problems met on the way.
-struct Decided {
-    own: Vec<u64>,
-    sets: Vec<DecidedSet>,
-    hierarchy: Vec<HierarchySeed>,
-    c6: Option<Verdict>,
-    wants: Vec<Want>,
-    problems: Vec<String>,
-}
-
-/// The own seeds of an experiment at the evaluation's tier (`--seeds` when given).
-fn own_seeds(e: &Experiment, ev: &Evaluation) -> Vec<u64> {
-    ev.seeds
-        .map_or_else(|| e.tier(ev.tier).seeds.clone(), <[u64]>::to_vec)
-}
-
-/// Decide every claim of `e` over its seed sequence, from the runs in the output folders.
-fn decide_experiment(e: &Experiment, ev: &Evaluation) -> Result<Decided> {
-    let own = own_seeds(e, ev);
-    let seq = sequential::sequence(&own);
-    let mut problems = Vec::new();
-    let found = find_runs(e, ev, &own, &seq, &mut problems)?;
-    let mut wants = Vec::new();
-    let mut sets = Vec::new();
-    for (set, runs) in found.sets {
-        let (verdicts, used) = decide_set(e, ev, &set, &runs, &seq, own.len(), &mut wants);
-        let runs: Vec<(Found, SeedRun)> = runs
-            .into_iter()
-            .filter(|(f, _)| used.contains(&f.seed))
-            .collect();
-        sets.push(DecidedSet {
-            set,
-            runs,
-            verdicts,
-        });
-    }
-    let mut hierarchy = found.hierarchy;
-    let c6 = e
-        .has_hierarchy()
-        .then(|| {
-            let s = sequential::decide(
-                &seq,
-                own.len(),
-                |seed| hierarchy.iter().any(|h| h.seed == seed),
-                |seeds| {
-                    let hs: Vec<HierarchySeed> = seeds
-                        .iter()
-                        .filter_map(|s| hierarchy.iter().find(|h| h.seed == *s).cloned())
-                        .collect();
-                    claims::c6_hierarchy(&e.experiment.name, &hs, ev.tier.min_seeds())
-                },
-            );
-            if let Some(b) = s.wants {
-                Want::add(&mut wants, "main", b, true);
-            }
-            hierarchy.retain(|h| s.seeds.contains(&h.seed));
-            s.verdict
-        })
-        .map(|mut v| {
-            if hierarchy.is_empty() {
-                v.outcome = claims::Outcome::Fails(format!(
-                    "no finished hierarchy runs ({})",
-                    summarise(problems.clone()).join("; ")
-                ));
-            }
-            expect(e, ev, v)
-        });
-    Ok(Decided {
-        own,
-        sets,
-        hierarchy,
-        c6,
-        wants,
-        problems,
-    })
-}
-
-/// Give a verdict its expected outcome and variant flag from the experiment file.
-fn expect(e: &Experiment, ev: &Evaluation, mut v: Verdict) -> Verdict {
-    v.expected = e.expectation(ev.tier, &v.id);
-    v.variant = e.experiment.variant;
-    v
-}
-
-/// The scope of a set's claims: the experiment, or `experiment/setting` for a sweep.
-fn scope_of(e: &Experiment, set: &str) -> String {
-    if set == "main" {
-        e.experiment.name.clone()
-    } else {
-        format!("{}/{set}", e.experiment.name)
-    }
-}
-
-/// The per-task claims of one set, each over its own prefix of the seed sequence, and C7 over
-/// the own seeds; returns the verdicts and the seeds any of them used.
-fn decide_set(
+/// What one experiment contributes: its section of the report, its verdicts into `tally`.
+pub(super) fn evaluate_experiment(
     e: &Experiment,
     ev: &Evaluation,
-    set: &str,
-    runs: &[(Found, SeedRun)],
-    seq: &[u64],
-    own: usize,
-    wants: &mut Vec<Want>,
-) -> (Vec<Verdict>, Vec<u64>) {
-    let scope = scope_of(e, set);
-    let min = ev.tier.min_seeds();
-    let mut used: Vec<u64> = seq[..own.min(seq.len())].to_vec();
-    let mut verdicts = Vec::new();
-    let by_seed = |seeds: &[u64]| -> Vec<&(Found, SeedRun)> {
-        seeds
-            .iter()
-            .filter_map(|s| runs.iter().find(|(f, _)| f.seed == *s))
-            .collect()
-    };
-    for id in e.evaluated_claims() {
-        let Some(f) = claim_fn(&id) else { continue };
-        let s = sequential::decide(
-            seq,
-            own,
-            |seed| runs.iter().any(|(f, _)| f.seed == seed),
-            |seeds| {
-                let rs: Vec<SeedRun> = by_seed(seeds).into_iter().map(|(_, r)| r.clone()).collect();
-                f(&scope, &rs, min)
-            },
-        );
-        if let Some(b) = s.wants {
-            Want::add(wants, set, b, false);
-        }
-        let mut v = s.verdict;
-        v.runs = by_seed(&s.seeds)
-            .iter()
-            .map(|(f, _)| f.rel.clone())
-            .collect();
-        if runs.is_empty() {
-            v.outcome = claims::Outcome::Fails("no finished runs".into());
-        }
-        for seed in s.seeds {
-            if !used.contains(&seed) {
-                used.push(seed);
-            }
-        }
-        verdicts.push(expect(e, ev, v));
-    }
-    if e.experiment.reparam {
-        let own_runs: Vec<&(Found, SeedRun)> = by_seed(&seq[..own.min(seq.len())]);
-        verdicts.push(expect(e, ev, reparam_claim(&scope, &own_runs, min)));
-    }
-    (verdicts, used)
-}
-
-/// What one experiment contributes: its section of the report, its verdicts into `tally`.
-fn evaluate_experiment(e: &Experiment, ev: &Evaluation, tally: &mut Tally) -> Result<Section> {
+    tally: &mut Tally,
+) -> Result<Section> {
     let m = &e.experiment;
     let own = own_seeds(e, ev);
     let mut section = Section {
@@ -588,7 +198,7 @@ fn evaluate_experiment(e: &Experiment, ev: &Evaluation, tally: &mut Tally) -> Re
 }
 
 /// A set's summary, figures and manifests in the experiment's section.
-fn set_section(
+pub(super) fn set_section(
     e: &Experiment,
     ev: &Evaluation,
     ds: &DecidedSet,
@@ -653,7 +263,7 @@ fn set_section(
 }
 
 /// At most four problems: the first three and a count of the rest.
-fn summarise(mut problems: Vec<String>) -> Vec<String> {
+pub(super) fn summarise(mut problems: Vec<String>) -> Vec<String> {
     if problems.len() > 4 {
         let more = problems.len() - 3;
         problems.truncate(3);
@@ -663,12 +273,12 @@ fn summarise(mut problems: Vec<String>) -> Vec<String> {
 }
 
 /// Whether this experiment's task verdicts enter claim C9.
-fn counts_for_c9(e: &Experiment) -> bool {
+pub(super) fn counts_for_c9(e: &Experiment) -> bool {
     e.experiment.counts_for_c9 && !e.experiment.variant
 }
 
 /// Every claim of a skipped experiment, marked skipped with the reason.
-fn skip_claims(e: &Experiment, ev: &Evaluation, reason: &str, tally: &mut Tally) {
+pub(super) fn skip_claims(e: &Experiment, ev: &Evaluation, reason: &str, tally: &mut Tally) {
     let m = &e.experiment;
     let vs: Vec<Verdict> = e
         .evaluated_claims()
@@ -681,111 +291,12 @@ fn skip_claims(e: &Experiment, ev: &Evaluation, reason: &str, tally: &mut Tally)
     tally.verdicts.extend(vs);
 }
 
-/// The finished runs of an experiment.
-struct FoundRuns {
-    /// Per set (in set order): each run with its curves, in seed-sequence order.
-    sets: Vec<(String, Vec<(Found, SeedRun)>)>,
-    /// Per seed, the hierarchy's references (seeds whose references are all present).
-    hierarchy: Vec<HierarchySeed>,
-}
-
-/// Locate the runs of `e` for every seed of `seq` in the output folders and compute their
-/// curves. A missing run of an own seed is a problem; a missing run of an added seed is not
-/// (the decision rule asks for it when it needs it).
-fn find_runs(
-    e: &Experiment,
-    ev: &Evaluation,
-    own: &[u64],
-    seq: &[u64],
-    problems: &mut Vec<String>,
-) -> Result<FoundRuns> {
-    let mut out = FoundRuns {
-        sets: e
-            .run_sets(ev.tier)
-            .into_iter()
-            .map(|(s, _)| (s, Vec::new()))
-            .collect(),
-        hierarchy: Vec::new(),
-    };
-    for unit in &plan(e, ev.tier, Some(seq)) {
-        let main = &unit[0];
-        let report_missing = own.contains(&main.seed);
-        let Some(found) = locate(ev.dirs, main, report_missing, problems) else {
-            continue;
-        };
-        let sr = seed_run(&found)?;
-        if e.has_hierarchy() {
-            if let Some(h) = hierarchy_seed(ev, unit, &found, &sr, report_missing, problems)? {
-                out.hierarchy.push(h);
-            }
-        }
-        if let Some((_, v)) = out.sets.iter_mut().find(|(s, _)| *s == main.set) {
-            v.push((found, sr));
-        }
-    }
-    Ok(out)
-}
-
-/// mu(F_t; C_k) of one seed against each reference of the hierarchy; `None` unless every
-/// reference run was found.
-fn hierarchy_seed(
-    ev: &Evaluation,
-    unit: &[Job],
-    found: &Found,
-    sr: &SeedRun,
-    report_missing: bool,
-    problems: &mut Vec<String>,
-) -> Result<Option<HierarchySeed>> {
-    let mut refs = Vec::new();
-    for j in &unit[1..] {
-        if let Some(r) = locate(ev.dirs, j, report_missing, problems) {
-            let mu =
-                curves::mu_against(&found.record, r.record.last_test_row()?, Estimator::Plugin)?;
-            refs.push((j.set.trim_start_matches("ref-").to_string(), mu));
-        }
-    }
-    Ok((refs.len() == unit.len() - 1).then(|| HierarchySeed {
-        seed: found.seed,
-        steps: sr.curves.points.iter().map(|p| p.step).collect(),
-        i_fy: sr.curves.points.iter().map(|p| p.i_fy_test).collect(),
-        references: refs,
-    }))
-}
-
-/// Claim C7 from the reparameterisation results stored in the run folders.
-fn reparam_claim(scope: &str, found: &[&(Found, SeedRun)], min: usize) -> Verdict {
-    let mut rs = Vec::new();
-    let mut missing = Vec::new();
-    for (f, _) in found {
-        let path = f.dir.join(REPARAM_FILE);
-        let r: Option<ReparamResult> = std::fs::read(&path)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
-        match r {
-            Some(r) => rs.push(ReparamSeed {
-                seed: f.seed,
-                disagreement: r.disagreement,
-                mu_change: (r.mu_reparam - r.mu_original).abs(),
-            }),
-            None => missing.push(format!("no {REPARAM_FILE} in {}", f.rel)),
-        }
-    }
-    let mut v = claims::c7_reparameterisation(scope, &rs, min);
-    if rs.is_empty() || !missing.is_empty() {
-        v.outcome = claims::Outcome::Fails(if missing.is_empty() {
-            format!("no reparameterisation results ({REPARAM_FILE}) in the run folders")
-        } else {
-            missing.join("; ")
-        });
-    }
-    v.runs = found.iter().map(|(f, _)| f.rel.clone()).collect();
-    v
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verify::runs::{execute, tests::Fake};
+    use crate::run::RunRecord;
+    use crate::verify::reparam::store_reparam;
+    use crate::verify::runs::{execute, plan, tests::Fake};
     use std::sync::atomic::AtomicUsize;
 
     const TOY: &str = r#"

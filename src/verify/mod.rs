@@ -8,8 +8,11 @@
 
 pub mod evaluate;
 pub mod experiment;
+mod locate;
 pub mod pin;
+pub mod reparam;
 pub mod runs;
+mod seeds;
 pub mod sequential;
 mod task_figures;
 #[cfg(feature = "torch")]
@@ -19,9 +22,12 @@ use crate::claims::format::num;
 use crate::claims::{self, Verdict};
 use crate::error::Result;
 use crate::report::Report;
-use evaluate::{data_absent, evaluate, store_reparam, wanted_units, Evaluation, REPARAM_FILE};
+use evaluate::{evaluate, Evaluation};
 use experiment::{Experiment, Tier};
+use locate::data_absent;
+use reparam::{store_reparam, REPARAM_FILE};
 use runs::{execute, plan, shard, Executor, JobReport};
+use seeds::wanted_units;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;

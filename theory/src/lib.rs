@@ -1,5 +1,8 @@
-//! The theory simulator: the paper's simplified model of retention, its closed-form prediction,
-//! and a comparison of the two (sources under `theory/`, described in `theory/README.md`).
+//! # sgdc-theory
+//!
+//! The theory of sgd-complexity, on the bottom layer `sgdc-core` only (no libtorch): the paper's
+//! simplified model of retention, its closed-form prediction, and a comparison of the two
+//! (described in `theory/README.md`); and the trajectory model ([`trajectory`]).
 //!
 //! A [`LinearSignal`](sgdc_core::data::linear_signal::LinearSignal) model supplies data whose label is
 //! the sign of a linear function of a few signal coordinates, plus many extra coordinates.
@@ -14,6 +17,8 @@
 //! - [`claim`]: claim C8 evaluated from a sweep.
 //! - [`plot`]: the SVG figure of theory against simulation.
 //! - [`trajectory`]: a solvable model of the whole trajectory (T0, departures; claim C11).
+
+#![warn(missing_docs)]
 
 pub mod claim;
 pub mod linalg;
