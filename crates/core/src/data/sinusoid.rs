@@ -77,7 +77,7 @@ pub struct SinusoidParams {
     #[serde(skip_serializing_if = "is_zero_std")]
     pub nuisance_std: f64,
     /// Probability that a training label is flipped. Not read from configs: a
-    /// [`DataSpec`](super::spec::DataSpec) sets it from its `label_noise`.
+    /// The harness's `DataSpec` (`sgd_complexity::data::spec`) sets it from its `label_noise`.
     #[serde(skip)]
     pub noise: f64,
 }

@@ -21,7 +21,7 @@ pub struct DiscSinusoid {
     /// Angular frequency `w` of the boundary (radians per unit of `x1`).
     pub frequency: f64,
     /// Probability that a training label is flipped. Not read from configs: a
-    /// [`DataSpec`](super::spec::DataSpec) sets it from its `label_noise`.
+    /// The harness's `DataSpec` (`sgd_complexity::data::spec`) sets it from its `label_noise`.
     #[serde(skip)]
     pub noise: f64,
 }
