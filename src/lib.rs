@@ -30,3 +30,6 @@ pub mod verify;
 pub use sgdc_core::{error, info, rng, run};
 pub use sgdc_core::{Blame, Error, Result};
 pub use sgdc_theory as theory;
+
+/// The version of this crate: what run manifests record as `sgdc_version` and run keys hash.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -41,25 +41,7 @@ pub fn adam_at(optim: &OptimConfig, epoch: usize) -> bool {
     optim.adam.as_ref().is_some_and(|a| epoch >= a.from_epoch)
 }
 
-/// `points` log-spaced steps from 1 to `end` (inclusive, rounded, duplicates removed).
-pub fn log_spaced(points: usize, end: i64) -> BTreeSet<i64> {
-    let end = end.max(1);
-    let mut out = BTreeSet::new();
-    match points {
-        0 => {}
-        1 => {
-            out.insert(end);
-        }
-        _ => {
-            let top = (end as f64).ln();
-            for k in 0..points {
-                let s = (top * k as f64 / (points - 1) as f64).exp().round() as i64;
-                out.insert(s.clamp(1, end));
-            }
-        }
-    }
-    out
-}
+pub use crate::run::schedule::log_spaced;
 
 /// Steps recorded independently of how long training turns out to be: 0, the log-spaced steps,
 /// the listed steps and the step L is fitted at. Epoch-end steps and the final step are added
@@ -85,17 +67,6 @@ pub fn is_epoch_checkpoint(cfg: &ValidTrainConfig, epoch: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn log_spaced_covers_both_ends_without_duplicates() {
-        let s = log_spaced(10, 1000);
-        assert_eq!(s.first(), Some(&1));
-        assert_eq!(s.last(), Some(&1000));
-        assert_eq!(s.len(), 10);
-        let small = log_spaced(30, 5);
-        assert_eq!(small.into_iter().collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
-        assert!(log_spaced(0, 100).is_empty());
-    }
 
     #[test]
     fn step_schedule_multiplies_at_milestones() {

@@ -54,6 +54,13 @@ pub struct Manifest {
     pub files: BTreeMap<String, FileRecord>,
 }
 
+/// The version of the run-folder format (docs/run-folder.md) that this build writes and the
+/// newest it reads; `manifest.json` holds it as `format_version` (absent: version 1).
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The key of the format version in `manifest.json`.
+const VERSION_KEY: &str = "format_version";
+
 /// A file a run read, and its contents' SHA-256.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRecord {
@@ -120,24 +127,47 @@ pub fn kernel_differences(
 }
 
 impl Manifest {
-    /// Write the manifest to `dir/manifest.json` atomically.
+    /// Write the manifest to `dir/manifest.json` atomically, with the key `format_version`
+    /// ([`FORMAT_VERSION`]) beside the fields.
     pub fn save(&self, dir: &Path) -> Result<()> {
         let path = dir.join("manifest.json");
-        let bytes = serde_json::to_vec_pretty(self).map_err(|e| Error::BadFile {
+        let bad = |e: serde_json::Error| Error::BadFile {
             path: path.clone(),
             reason: e.to_string(),
-        })?;
+        };
+        let mut value = serde_json::to_value(self).map_err(bad)?;
+        if let Some(o) = value.as_object_mut() {
+            o.insert(VERSION_KEY.into(), FORMAT_VERSION.into());
+        }
+        let bytes = serde_json::to_vec_pretty(&value).map_err(bad)?;
         super::atomic::write_atomic(&path, &bytes)
     }
 
-    /// Read `dir/manifest.json`.
+    /// Read `dir/manifest.json`. A manifest without `format_version` is version 1; one of a
+    /// newer version than [`FORMAT_VERSION`] is refused (its files may mean something else).
     pub fn load(dir: &Path) -> Result<Self> {
         let path = dir.join("manifest.json");
         let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::BadFile {
-            path,
-            reason: format!("invalid manifest: {e}"),
-        })
+        let bad = |reason: String| Error::BadFile {
+            path: path.clone(),
+            reason,
+        };
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| bad(format!("invalid manifest: {e}")))?;
+        let version = match value.get(VERSION_KEY) {
+            None => 1,
+            Some(v) => v.as_u64().ok_or_else(|| {
+                bad(format!(
+                    "invalid manifest: {VERSION_KEY} {v} is not a positive integer"
+                ))
+            })?,
+        };
+        if version > u64::from(FORMAT_VERSION) {
+            return Err(bad(format!(
+                "run-folder format version {version} is newer than this build reads                  ({FORMAT_VERSION}); update sgd-complexity to read it"
+            )));
+        }
+        serde_json::from_value(value).map_err(|e| bad(format!("invalid manifest: {e}")))
     }
 }
 
@@ -197,6 +227,54 @@ mod kernel_tests {
         assert_eq!(
             kernel_differences(&map(&[("DNNL_MAX_CPU_ISA", "AVX2")]), &map(&[])),
             vec!["DNNL_MAX_CPU_ISA=AVX2 then, unset now".to_string()]
+        );
+    }
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::*;
+
+    fn manifest() -> Manifest {
+        Manifest {
+            sgdc_version: "test".into(),
+            status: RunStatus::Complete,
+            seed: 1,
+            derived_seeds: BTreeMap::new(),
+            config: serde_json::json!({}),
+            versions: BTreeMap::new(),
+            device: "cpu".into(),
+            threads: 1,
+            numerics: BTreeMap::new(),
+            git_commit: None,
+            git_dirty: None,
+            prediction_hash: None,
+            train_seconds: None,
+            error: None,
+            files: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn version_is_written_absent_means_one_and_newer_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = manifest();
+        m.save(dir.path()).unwrap();
+        let path = dir.path().join("manifest.json");
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(v[VERSION_KEY], serde_json::json!(FORMAT_VERSION));
+        assert_eq!(Manifest::load(dir.path()).unwrap(), m);
+        // Folders written before the version existed still read.
+        v.as_object_mut().unwrap().remove(VERSION_KEY);
+        std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+        assert_eq!(Manifest::load(dir.path()).unwrap(), m);
+        v[VERSION_KEY] = serde_json::json!(FORMAT_VERSION + 1);
+        std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+        let err = Manifest::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("manifest.json") && err.contains("newer"),
+            "{err}"
         );
     }
 }

@@ -21,10 +21,11 @@
 pub mod atomic;
 mod manifest;
 pub mod npy;
+pub mod schedule;
 
 pub use manifest::{
     cpu_vendor, git_state, kernel_differences, kernel_settings, FileRecord, Manifest, RunStatus,
-    KERNEL_VARS,
+    FORMAT_VERSION, KERNEL_VARS,
 };
 
 use crate::error::{Error, Result};
