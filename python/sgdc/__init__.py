@@ -194,8 +194,8 @@ class Verdict:
 
     @classmethod
     def _of(cls, v: dict) -> "Verdict":
-        o = v["outcome"]
-        outcome, reason = (o, "") if isinstance(o, str) else next(iter(o.items()))
+        o = v["outcome"]  # {"outcome": "holds"} or {"outcome": "fails", "reason": "..."}
+        outcome, reason = o["outcome"], o.get("reason", "")
         stat = v.get("statistic")
         return cls(
             id=v["id"], scope=v["scope"], outcome=outcome.lower(), reason=reason,

@@ -29,7 +29,8 @@ impl Labels<'_> {
     /// The symbols, row-major.
     pub fn symbols(&self) -> &[u8] {
         match &self.store {
-            // Only C-contiguous arrays are stored borrowed, so `as_slice` succeeds.
+            // Only C-contiguous arrays are stored borrowed (`as_slice` gives memory order, which
+            // is row-major only for them), so `as_slice` succeeds.
             Store::Borrowed(a) => a.as_slice().unwrap_or(&[]),
             Store::Owned(v) => v,
         }
@@ -80,7 +81,7 @@ pub fn read<'py>(obj: &Bound<'py, PyAny>, name: &str, ndim: usize) -> Result<Lab
     }
     if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<'py, u8>>() {
         // Every u8 lies below MAX_ALPHABET = 256: nothing to check, nothing to copy.
-        if a.as_slice().is_ok() {
+        if a.is_c_contiguous() && a.as_slice().is_ok() {
             return Ok(Labels {
                 store: Store::Borrowed(a),
                 shape,

@@ -164,7 +164,7 @@ impl Manifest {
         };
         if version > u64::from(FORMAT_VERSION) {
             return Err(bad(format!(
-                "run-folder format version {version} is newer than this build reads                  ({FORMAT_VERSION}); update sgd-complexity to read it"
+                "run-folder format version {version} is newer than this build reads ({FORMAT_VERSION}); update sgd-complexity to read it"
             )));
         }
         serde_json::from_value(value).map_err(|e| bad(format!("invalid manifest: {e}")))
