@@ -16,6 +16,7 @@ use faer::{Accum, Mat, Par};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sgdc_core::data::synthetic::flip_labels;
+use sgdc_core::info::Table3;
 use sgdc_core::rng::{stream, Stream};
 use sgdc_core::{Error, Result};
 use std::time::Instant;
@@ -156,25 +157,28 @@ fn sample_rows(
         .collect()
 }
 
-/// Run the simulation of `m`; `coefs` gives the reference classifiers `C_k` measured against.
-pub fn simulate(
+/// The training sample and the quantities gradient descent needs: features `Phi`, observed labels
+/// (noise included), `Sigma = Phi^T Phi / n`, `b = Phi^T y / n` and `lambda_max(Sigma)`.
+struct TrainingSystem {
+    phi: Mat<f64>,
+    y: Vec<u8>,
+    flipped: usize,
+    sigma: Mat<f64>,
+    b: Mat<f64>,
+    lambda_max: f64,
+}
+
+/// Sample the training points, flip their labels and form `Sigma` and `b`; errors when `lr` is
+/// too large for gradient descent on this `Sigma`.
+fn training_system(
     m: &dyn TrajectoryModel,
-    coefs: &Coefficients,
+    basis: &HermiteBasis,
+    scale: &[f64],
     cfg: &SimConfig,
     seed: u64,
-) -> Result<Simulation> {
-    check_model(m)?;
-    cfg.check()?;
-    let (r, kmax) = (m.relevant_dim(), m.max_degree());
-    let basis = HermiteBasis::new(m.dim(), kmax);
-    let p = basis.len();
-    let spectrum = m.spectrum();
-    let scale: Vec<f64> = basis.degrees.iter().map(|&k| spectrum[k].sqrt()).collect();
-
-    // Training features, labels (noise included), Sigma and b.
-    let t0 = Instant::now();
-    let chunks = sample_rows(m, &basis, &scale, cfg.n, seed, substream::TRAIN);
-    let n = cfg.n;
+) -> Result<TrainingSystem> {
+    let (n, p) = (cfg.n, basis.len());
+    let chunks = sample_rows(m, basis, scale, n, seed, substream::TRAIN);
     let phi = Mat::<f64>::from_fn(n, p, |i, j| chunks[i / CHUNK].0[(i % CHUNK) * p + j]);
     let clean: Vec<u8> = chunks.iter().flat_map(|c| c.1.iter().copied()).collect();
     drop(chunks);
@@ -211,11 +215,20 @@ pub fn simulate(
             format!("gradient descent needs lr < 2 / lambda_max = {:.4} (with a margin: lr * lambda_max < 1.9)", 2.0 / lambda_max),
         ));
     }
-    let t_fit = t0.elapsed().as_secs_f64();
+    Ok(TrainingSystem {
+        phi,
+        y,
+        flipped: flipped.len(),
+        sigma,
+        b,
+        lambda_max,
+    })
+}
 
-    // Explicit gradient descent from zero, recording theta at the chosen steps.
-    let t1 = Instant::now();
-    let steps = cfg.steps();
+/// Explicit gradient descent from zero: `theta` at every recorded step (one column each) and the
+/// last iterate.
+fn descend(sys: &TrainingSystem, steps: &[u64], lr: f64) -> (Mat<f64>, Mat<f64>) {
+    let p = sys.b.nrows();
     let mut thetas = Mat::<f64>::zeros(p, steps.len());
     let mut theta = Mat::<f64>::zeros(p, 1);
     let mut tmp = Mat::<f64>::zeros(p, 1);
@@ -225,13 +238,13 @@ pub fn simulate(
             matmul(
                 tmp.as_mut(),
                 Accum::Replace,
-                sigma.as_ref(),
+                sys.sigma.as_ref(),
                 theta.as_ref(),
                 1.0,
                 Par::Seq,
             );
             for j in 0..p {
-                theta[(j, 0)] += cfg.lr * (b[(j, 0)] - tmp[(j, 0)]);
+                theta[(j, 0)] += lr * (sys.b[(j, 0)] - tmp[(j, 0)]);
             }
             step += 1;
         }
@@ -239,32 +252,46 @@ pub fn simulate(
             thetas[(j, col)] = theta[(j, 0)];
         }
     }
+    (thetas, theta)
+}
+
+/// Training error of `theta` on the observed labels.
+fn train_error(sys: &TrainingSystem, theta: &Mat<f64>) -> f64 {
+    let n = sys.y.len();
     let mut fit = Mat::<f64>::zeros(n, 1);
     matmul(
         fit.as_mut(),
         Accum::Replace,
-        phi.as_ref(),
+        sys.phi.as_ref(),
         theta.as_ref(),
         1.0,
         Par::Seq,
     );
-    let train_err_final = (0..n)
-        .filter(|&i| (fit[(i, 0)] > 0.0) != (y[i] == 1))
+    (0..n)
+        .filter(|&i| (fit[(i, 0)] > 0.0) != (sys.y[i] == 1))
         .count() as f64
-        / n as f64;
-    drop(phi);
-    let t_gd = t1.elapsed().as_secs_f64();
+        / n as f64
+}
 
-    // Fresh clean test points: F_t at every record against C_1..C_K and Y.
-    let t2 = Instant::now();
-    let rec = steps.len();
+/// Counts of `(F_t, C_k, Y)` on fresh clean test points, for every record `t` (a column of
+/// `thetas`) and reference `k`: 8 cells per `(t, k)`.
+fn test_counts(
+    m: &dyn TrajectoryModel,
+    basis: &HermiteBasis,
+    scale: &[f64],
+    coefs: &Coefficients,
+    thetas: &Mat<f64>,
+    n_test: usize,
+    seed: u64,
+) -> Vec<u64> {
+    let (r, kmax, p) = (m.relevant_dim(), m.max_degree(), basis.len());
+    let rec = thetas.ncols();
     let size = rec * kmax * 8;
-    let counts = (0..cfg.n_test.div_ceil(CHUNK))
+    (0..n_test.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
             let mut acc = vec![0u64; size];
-            let (feats, ys, rel) =
-                sample_chunk(m, &basis, &scale, cfg.n_test, seed, substream::TEST, c);
+            let (feats, ys, rel) = sample_chunk(m, basis, scale, n_test, seed, substream::TEST, c);
             let len = ys.len();
             let fm = Mat::<f64>::from_fn(len, p, |i, j| feats[i * p + j]);
             let mut scores = Mat::<f64>::zeros(len, rec);
@@ -297,32 +324,83 @@ pub fn simulate(
                 a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
                 a
             },
-        );
-    let tabs = tables(&counts, rec, kmax)?;
-    let times: Vec<f64> = steps.iter().map(|&s| s as f64 * cfg.lr).collect();
-    let curves = TrajectoryCurves::from_tables(&times, &tabs);
-    let mut band_i_fy = Vec::with_capacity(rec);
-    let mut sd_i_fy = Vec::with_capacity(rec);
-    let mut band_mu = vec![Vec::with_capacity(rec); kmax];
-    let mut sd_mu = vec![Vec::with_capacity(rec); kmax];
-    let mut sd_gap = vec![Vec::with_capacity(rec); kmax];
+        )
+}
+
+/// Bootstrap bands and standard deviations of every test table.
+struct Spreads {
+    band_i_fy: Vec<(f64, f64)>,
+    sd_i_fy: Vec<f64>,
+    band_mu: Vec<Vec<(f64, f64)>>,
+    sd_mu: Vec<Vec<f64>>,
+    sd_gap: Vec<Vec<f64>>,
+}
+
+/// Bootstrap every table `tabs[t][k]` (`reps` resamples, sub-streams from `BOOTSTRAP_SIM`).
+fn spreads(tabs: &[Vec<Table3>], kmax: usize, reps: usize, seed: u64) -> Result<Spreads> {
+    let rec = tabs.len();
+    let mut out = Spreads {
+        band_i_fy: Vec::with_capacity(rec),
+        sd_i_fy: Vec::with_capacity(rec),
+        band_mu: vec![Vec::with_capacity(rec); kmax],
+        sd_mu: vec![Vec::with_capacity(rec); kmax],
+        sd_gap: vec![Vec::with_capacity(rec); kmax],
+    };
     for (t, row) in tabs.iter().enumerate() {
         for (k, tab) in row.iter().enumerate() {
             let sp = spread(
                 tab,
-                cfg.bootstrap,
+                reps,
                 seed,
                 substream::BOOTSTRAP_SIM + (t * kmax + k) as u64,
             )?;
             if k == 0 {
-                band_i_fy.push(sp.band_i_fy);
-                sd_i_fy.push(sp.sd_i_fy);
+                out.band_i_fy.push(sp.band_i_fy);
+                out.sd_i_fy.push(sp.sd_i_fy);
             }
-            band_mu[k].push(sp.band_mu);
-            sd_mu[k].push(sp.sd_mu);
-            sd_gap[k].push(sp.sd_gap);
+            out.band_mu[k].push(sp.band_mu);
+            out.sd_mu[k].push(sp.sd_mu);
+            out.sd_gap[k].push(sp.sd_gap);
         }
     }
+    Ok(out)
+}
+
+/// Run the simulation of `m`; `coefs` gives the reference classifiers `C_k` measured against.
+///
+/// Stages: the training system (features, labels, `Sigma`, `b`), gradient descent recording `theta`, the test
+/// counts of every record against `C_1..C_K` and `Y`, their tables and bootstrap spreads.
+pub fn simulate(
+    m: &dyn TrajectoryModel,
+    coefs: &Coefficients,
+    cfg: &SimConfig,
+    seed: u64,
+) -> Result<Simulation> {
+    check_model(m)?;
+    cfg.check()?;
+    let kmax = m.max_degree();
+    let basis = HermiteBasis::new(m.dim(), kmax);
+    let spectrum = m.spectrum();
+    let scale: Vec<f64> = basis.degrees.iter().map(|&k| spectrum[k].sqrt()).collect();
+
+    let t0 = Instant::now();
+    let sys = training_system(m, &basis, &scale, cfg, seed)?;
+    let t_fit = t0.elapsed().as_secs_f64();
+
+    let t1 = Instant::now();
+    let steps = cfg.steps();
+    let (thetas, theta) = descend(&sys, &steps, cfg.lr);
+    let train_err_final = train_error(&sys, &theta);
+    let (n, flipped, lambda_max) = (sys.y.len(), sys.flipped, sys.lambda_max);
+    drop(sys);
+    let t_gd = t1.elapsed().as_secs_f64();
+
+    let t2 = Instant::now();
+    let counts = test_counts(m, &basis, &scale, coefs, &thetas, cfg.n_test, seed);
+    let tabs = tables(&counts, steps.len(), kmax)?;
+    let times: Vec<f64> = steps.iter().map(|&s| s as f64 * cfg.lr).collect();
+    let curves = TrajectoryCurves::from_tables(&times, &tabs);
+    let sp = spreads(&tabs, kmax, cfg.bootstrap, seed)?;
     let departure_index = curves.departures();
     Ok(Simulation {
         steps,
@@ -332,14 +410,14 @@ pub fn simulate(
             .collect(),
         departure_index,
         curves,
-        band_i_fy,
-        band_mu,
-        sd_i_fy,
-        sd_mu,
-        sd_gap,
-        features: p,
+        band_i_fy: sp.band_i_fy,
+        band_mu: sp.band_mu,
+        sd_i_fy: sp.sd_i_fy,
+        sd_mu: sp.sd_mu,
+        sd_gap: sp.sd_gap,
+        features: basis.len(),
         lambda_max,
-        noise_realised: flipped.len() as f64 / n as f64,
+        noise_realised: flipped as f64 / n as f64,
         train_err_final,
         seconds: [t_fit, t_gd, t2.elapsed().as_secs_f64()],
     })
