@@ -368,7 +368,21 @@ impl TrainConfig {
     pub fn check(self) -> Result<ValidTrainConfig> {
         self.data.check()?;
         self.model.check()?;
-        let o = &self.optim;
+        self.optim.check()?;
+        self.stop.check()?;
+        self.record.check()?;
+        self.linear.check()?;
+        if self.eval_batch_size == 0 {
+            return Err(Error::param("eval_batch_size", 0, "must be positive"));
+        }
+        Ok(ValidTrainConfig(self))
+    }
+}
+
+impl OptimConfig {
+    /// Validate `[optim]`: the step size, momentum, weight decay, Adam and the schedule.
+    fn check(&self) -> Result<()> {
+        let o = self;
         if !o.lr.is_finite() || o.lr <= 0.0 {
             return Err(Error::param(
                 "optim.lr",
@@ -389,23 +403,41 @@ impl TrainConfig {
         }
         finite_nonneg("optim.weight_decay", o.weight_decay)?;
         if let Some(a) = &o.adam {
-            for (field, v) in [("optim.adam.beta1", a.beta1), ("optim.adam.beta2", a.beta2)] {
-                if !(0.0..1.0).contains(&v) {
-                    return Err(Error::param(field, v, "must be in [0, 1)"));
-                }
-            }
-            if !a.eps.is_finite() || a.eps <= 0.0 {
-                return Err(Error::param(
-                    "optim.adam.eps",
-                    a.eps,
-                    "must be a finite number > 0",
-                ));
-            }
+            a.check()?;
         }
         if o.batch_size == 0 {
             return Err(Error::param("optim.batch_size", 0, "must be positive"));
         }
-        match &o.schedule {
+        o.schedule.check()
+    }
+}
+
+impl AdamConfig {
+    /// Validate `[optim.adam]`: both betas in `[0, 1)`, `eps > 0`.
+    fn check(&self) -> Result<()> {
+        for (field, v) in [
+            ("optim.adam.beta1", self.beta1),
+            ("optim.adam.beta2", self.beta2),
+        ] {
+            if !(0.0..1.0).contains(&v) {
+                return Err(Error::param(field, v, "must be in [0, 1)"));
+            }
+        }
+        if !self.eps.is_finite() || self.eps <= 0.0 {
+            return Err(Error::param(
+                "optim.adam.eps",
+                self.eps,
+                "must be a finite number > 0",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl LrSchedule {
+    /// Validate `[optim.schedule]`: positive factors, one per ascending milestone.
+    fn check(&self) -> Result<()> {
+        match self {
             LrSchedule::Constant => {}
             LrSchedule::Step { milestones, gamma } => {
                 positive_factor("optim.schedule.gamma", *gamma)?;
@@ -428,17 +460,31 @@ impl TrainConfig {
                 ascending_milestones(milestones)?;
             }
         }
-        if self.stop.epochs == 0 {
+        Ok(())
+    }
+}
+
+impl StopConfig {
+    /// Validate `[stop]`: at least one epoch; extra epochs only when training until fit.
+    fn check(&self) -> Result<()> {
+        if self.epochs == 0 {
             return Err(Error::param("stop.epochs", 0, "must be positive"));
         }
-        if !self.stop.until_fit && self.stop.extra_epochs > 0 {
+        if !self.until_fit && self.extra_epochs > 0 {
             return Err(Error::param(
                 "stop.extra_epochs",
-                self.stop.extra_epochs,
+                self.extra_epochs,
                 "only applies with stop.until_fit = true",
             ));
         }
-        let r = &self.record;
+        Ok(())
+    }
+}
+
+impl RecordConfig {
+    /// Validate `[record]`: the log-spaced span and count, the listed steps.
+    fn check(&self) -> Result<()> {
+        let r = self;
         if !r.log_epochs.is_finite() || r.log_epochs <= 0.0 {
             return Err(Error::param(
                 "record.log_epochs",
@@ -456,7 +502,14 @@ impl TrainConfig {
         if let Some(s) = r.steps.iter().find(|&&s| s < 0) {
             return Err(Error::param("record.steps", s, "steps must be >= 0"));
         }
-        let l = &self.linear;
+        Ok(())
+    }
+}
+
+impl LinearConfig {
+    /// Validate `[linear]`: the ridge penalty, iteration budget, tolerance and target step.
+    fn check(&self) -> Result<()> {
+        let l = self;
         if !l.l2.is_finite() || l.l2 <= 0.0 {
             return Err(Error::param(
                 "linear.l2",
@@ -473,10 +526,7 @@ impl TrainConfig {
                 return Err(Error::param("linear.fit_to.step", s, "must be >= 0"));
             }
         }
-        if self.eval_batch_size == 0 {
-            return Err(Error::param("eval_batch_size", 0, "must be positive"));
-        }
-        Ok(ValidTrainConfig(self))
+        Ok(())
     }
 }
 
