@@ -17,6 +17,7 @@
 
 use crate::data::spec::{load_task, DataSpec, TaskKind};
 use crate::data::Task;
+use crate::info::Table3;
 use crate::run::{Manifest, RunRecord};
 use crate::theory::trajectory::claim::TrajectoryConfig;
 use crate::theory::trajectory::curves::{
@@ -190,6 +191,9 @@ pub fn redraw_test(run: &NetworkRun) -> Result<Task> {
 
 /// Compare a run with the closed form of its model under the numerics of `cfg` (whose `model`
 /// section gives only the spectrum; the prediction uses `cfg.seed`).
+///
+/// Stages: the model and the re-drawn test set, the closed form, the network's tables against
+/// `C_1..C_K` and the run's own L, one row per reference, the orders of the departures.
 pub fn compare(run: &NetworkRun, cfg: &TrajectoryConfig) -> Result<NetworkComparison> {
     let start = Instant::now();
     cfg.theory.check()?;
@@ -208,21 +212,8 @@ pub fn compare(run: &NetworkRun, cfg: &TrajectoryConfig) -> Result<NetworkCompar
     let prediction = predict(&model, &coefs, &cfg.theory, cfg.seed, &[])?;
     let kmax = coefs.spectrum.len() - 1;
     let refs = reference_bits(&model, &coefs, &task)?;
-    // Tables per checkpoint: C_1..C_K, then the run's L.
+    let tabs = network_tables(rec, &refs, kmax)?;
     let times: Vec<f64> = rec.checkpoints.iter().map(|c| c.step as f64).collect();
-    let nref = kmax + 1;
-    let mut counts = vec![0u64; times.len() * nref * 8];
-    for (ti, base) in (0..times.len()).map(|t| (t, t * nref * 8)) {
-        let row = rec.test_row(ti)?;
-        for i in 0..n {
-            let (f, y) = (row[i] == 1, rec.y_test[i] == 1);
-            for k in 0..kmax {
-                count(&mut counts, base + k * 8, f, refs[i * kmax + k], y);
-            }
-            count(&mut counts, base + kmax * 8, f, rec.linear_test[i] == 1, y);
-        }
-    }
-    let tabs = tables(&counts, times.len(), nref)?;
     let mut network = TrajectoryCurves::from_tables(&times, &tabs);
     let mu_run_l = network.mu.pop().unwrap_or_default();
     network.references.pop();
@@ -237,6 +228,58 @@ pub fn compare(run: &NetworkRun, cfg: &TrajectoryConfig) -> Result<NetworkCompar
         .filter(|&i| refs[i * kmax] == (rec.linear_test[i] == 1))
         .count() as f64
         / n as f64;
+    let rows = departure_rows(run, &prediction, &network, &tabs, kmax)?;
+    let (predicted_order, network_order) = departure_orders(&rows, kmax);
+    let beyond_l = network.acc_f.last().copied().unwrap_or(0.0) > network.acc_ref[0];
+    Ok(NetworkComparison {
+        run: run.dir.clone(),
+        model,
+        seed: run.seed,
+        lr: run.lr,
+        n_test: n,
+        network,
+        mu_run_l,
+        t0_run_l,
+        c1_agrees_run_l,
+        prediction,
+        rows,
+        predicted_order,
+        network_order,
+        beyond_l,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// The network's tables `(F_t, ref, Y)` per checkpoint: `C_1..C_K` (bits `refs`, `[i * K + k]`),
+/// then the run's own L.
+fn network_tables(rec: &RunRecord, refs: &[bool], kmax: usize) -> Result<Vec<Vec<Table3>>> {
+    let n = rec.y_test.len();
+    let checkpoints = rec.checkpoints.len();
+    let nref = kmax + 1;
+    let mut counts = vec![0u64; checkpoints * nref * 8];
+    for (ti, base) in (0..checkpoints).map(|t| (t, t * nref * 8)) {
+        let row = rec.test_row(ti)?;
+        for i in 0..n {
+            let (f, y) = (row[i] == 1, rec.y_test[i] == 1);
+            for k in 0..kmax {
+                count(&mut counts, base + k * 8, f, refs[i * kmax + k], y);
+            }
+            count(&mut counts, base + kmax * 8, f, rec.linear_test[i] == 1, y);
+        }
+    }
+    tables(&counts, checkpoints, nref)
+}
+
+/// One row per reference `C_1..C_K`: predicted and network departures, their ratios to T0 and
+/// the bootstrap spread of the network's table at its departure.
+fn departure_rows(
+    run: &NetworkRun,
+    prediction: &Prediction,
+    network: &TrajectoryCurves,
+    tabs: &[Vec<Table3>],
+    kmax: usize,
+) -> Result<Vec<NetworkRow>> {
+    let rec = &run.record;
     let dep = network.departures();
     let p0 = prediction.departures.first().copied().flatten();
     let s0 = dep
@@ -271,6 +314,12 @@ pub fn compare(run: &NetworkRun, cfg: &TrajectoryConfig) -> Result<NetworkCompar
             network_spread,
         });
     }
+    Ok(rows)
+}
+
+/// Whether the predicted and the network's departures from `C_1..C_{K-1}` all happen and
+/// strictly increase with the degree.
+fn departure_orders(rows: &[NetworkRow], kmax: usize) -> (bool, bool) {
     let ordered = |v: Vec<Option<f64>>| {
         !v.is_empty() && v.iter().all(Option::is_some) && v.windows(2).all(|w| w[0] < w[1])
     };
@@ -282,24 +331,7 @@ pub fn compare(run: &NetworkRun, cfg: &TrajectoryConfig) -> Result<NetworkCompar
             .map(|r| r.network_step.map(|s| s as f64))
             .collect(),
     );
-    let beyond_l = network.acc_f.last().copied().unwrap_or(0.0) > network.acc_ref[0];
-    Ok(NetworkComparison {
-        run: run.dir.clone(),
-        model,
-        seed: run.seed,
-        lr: run.lr,
-        n_test: n,
-        network,
-        mu_run_l,
-        t0_run_l,
-        c1_agrees_run_l,
-        prediction,
-        rows,
-        predicted_order,
-        network_order,
-        beyond_l,
-        seconds: start.elapsed().as_secs_f64(),
-    })
+    (predicted_order, network_order)
 }
 
 fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
