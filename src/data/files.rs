@@ -134,20 +134,7 @@ pub fn read_inputs(path: &Path) -> Result<InputArray> {
         .map_err(|e| bad(path, format!("not a readable .npy file: {e}")))?;
     let dims: Vec<usize> = npy.shape().iter().map(|&d| d as usize).collect();
     let order = npy.order();
-    let dtype = npy.dtype();
-    let shape = match dims.as_slice() {
-        [_, d] => vec![*d],
-        [_, h, w] => vec![1, *h, *w],
-        [_, c, h, w] => vec![*c, *h, *w],
-        s => {
-            return Err(bad(
-                path,
-                format!(
-                    "inputs have shape {s:?}; expected N x d (vectors), N x H x W or N x C x H x W (images)"
-                ),
-            ))
-        }
-    };
+    let shape = example_shape(path, &dims)?;
     let n = dims[0];
     let total: usize = dims.iter().product();
     if total == 0 {
@@ -156,6 +143,39 @@ pub fn read_inputs(path: &Path) -> Result<InputArray> {
             format!("inputs of shape {dims:?} hold no values"),
         ));
     }
+    let (mut x, wide) = input_values(path, npy)?;
+    if x.len() != total {
+        return Err(bad(
+            path,
+            format!("truncated .npy data: {} of {total} values", x.len()),
+        ));
+    }
+    if order == Order::Fortran && dims.len() > 1 {
+        x = fortran_to_c(&x, &dims);
+    }
+    check_finite(path, &x, total / n, wide)?;
+    Ok(InputArray { x, shape, n })
+}
+
+/// The shape of one example for an array of shape `dims`: `[d]`, or `[C, H, W]` (one channel for
+/// `N x H x W`).
+fn example_shape(path: &Path, dims: &[usize]) -> Result<Vec<usize>> {
+    match dims {
+        [_, d] => Ok(vec![*d]),
+        [_, h, w] => Ok(vec![1, *h, *w]),
+        [_, c, h, w] => Ok(vec![*c, *h, *w]),
+        s => Err(bad(
+            path,
+            format!(
+                "inputs have shape {s:?}; expected N x d (vectors), N x H x W or N x C x H x W (images)"
+            ),
+        )),
+    }
+}
+
+/// The array's values as `f32` in file order, and whether they were stored as 8-byte floats.
+fn input_values(path: &Path, npy: NpyFile<&[u8]>) -> Result<(Vec<f32>, bool)> {
+    let dtype = npy.dtype();
     let unsupported = || {
         bad(
             path,
@@ -170,7 +190,7 @@ pub fn read_inputs(path: &Path) -> Result<InputArray> {
     };
     let truncated =
         |e: std::io::Error| bad(path, format!("truncated or unreadable .npy data: {e}"));
-    let mut x: Vec<f32> = match (ts.type_char(), ts.size_field()) {
+    let x: Vec<f32> = match (ts.type_char(), ts.size_field()) {
         (TypeChar::Float, 4) => npy.into_vec::<f32>().map_err(truncated)?,
         (TypeChar::Float, 8) => npy
             .into_vec::<f64>()
@@ -188,23 +208,19 @@ pub fn read_inputs(path: &Path) -> Result<InputArray> {
         }
         _ => return Err(unsupported()),
     };
-    if x.len() != total {
-        return Err(bad(
-            path,
-            format!("truncated .npy data: {} of {total} values", x.len()),
-        ));
-    }
-    if order == Order::Fortran && dims.len() > 1 {
-        x = fortran_to_c(&x, &dims);
-    }
-    let d = total / n;
+    Ok((x, ts.size_field() == 8))
+}
+
+/// Refuse the first value that is not finite, naming its example (`d` values each); `wide`: the
+/// file held 8-byte floats (a value may have overflowed `f32`).
+fn check_finite(path: &Path, x: &[f32], d: usize, wide: bool) -> Result<()> {
     if let Some((i, v)) = x.iter().enumerate().find(|(_, v)| !v.is_finite()) {
         return Err(bad(
             path,
             format!(
                 "input value {v} at example {} (flat index {i}) is not finite{}",
                 i / d,
-                if ts.size_field() == 8 {
+                if wide {
                     " (or too large for float32)"
                 } else {
                     ""
@@ -212,7 +228,7 @@ pub fn read_inputs(path: &Path) -> Result<InputArray> {
             ),
         ));
     }
-    Ok(InputArray { x, shape, n })
+    Ok(())
 }
 
 /// Reorder a Fortran-order array of shape `dims` (first index fastest) into C order.
