@@ -3,7 +3,7 @@
 //! block of stages 2 and 3 halving the resolution with a 1x1 strided projection shortcut, then
 //! BN-ReLU, global average pooling and the output layer.
 
-use super::{f_batch_norm, f_conv, f_linear};
+use super::layers::{f_batch_norm, f_conv, f_linear};
 use tch::nn;
 use tch::{TchError, Tensor};
 
