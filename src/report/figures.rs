@@ -3,6 +3,8 @@
 use crate::curves::Curves;
 use crate::error::{Error, Result};
 use crate::run::atomic::write_atomic_with;
+use plotters::coord::combinators::LogCoord;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
@@ -122,18 +124,16 @@ const PALETTE: [RGBColor; 6] = [
 /// The x-axis label of the report's curve figures.
 pub const STEP_AXIS: &str = "SGD step + 1 (log scale)";
 
-fn draw<DB: DrawingBackend>(
-    root: DrawingArea<DB, Shift>,
-    fig: &CurveFigure,
-    x_label: &str,
-) -> Result<(), String>
-where
-    DB::ErrorType: 'static,
-{
-    let e = |x: &dyn std::fmt::Display| x.to_string();
-    root.fill(&WHITE).map_err(|x| e(&x))?;
-    let xs = fig.bands.iter().flat_map(|b| b.points.iter().map(|p| p.0));
-    let x_max = xs.fold(10.0f64, f64::max) * 1.2;
+/// The chart of a curve figure: log steps against the measure.
+type StepChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<LogCoord<f64>, RangedCoordf64>>;
+
+/// Plotters' errors as text (the caller names the file).
+fn text(x: &dyn std::fmt::Display) -> String {
+    x.to_string()
+}
+
+/// The y range of `fig` (its bands and levels, 0 included) and the padding around it.
+fn y_range(fig: &CurveFigure) -> (f64, f64, f64) {
     let ys = fig
         .bands
         .iter()
@@ -143,6 +143,22 @@ where
     let (y_lo, y_hi) = ys.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
     let y_hi = if y_hi <= y_lo { y_lo + 1.0 } else { y_hi };
     let pad = 0.05 * (y_hi - y_lo);
+    (y_lo, y_hi, pad)
+}
+
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    fig: &CurveFigure,
+    x_label: &str,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let e = text;
+    root.fill(&WHITE).map_err(|x| e(&x))?;
+    let xs = fig.bands.iter().flat_map(|b| b.points.iter().map(|p| p.0));
+    let x_max = xs.fold(10.0f64, f64::max) * 1.2;
+    let (y_lo, y_hi, pad) = y_range(fig);
     let mut chart = ChartBuilder::on(&root)
         .caption(&fig.title, ("sans-serif", 22))
         .margin(12)
@@ -158,7 +174,30 @@ where
         .light_line_style(WHITE.mix(0.0))
         .draw()
         .map_err(|x| e(&x))?;
-    for (i, b) in fig.bands.iter().enumerate() {
+    draw_bands(&mut chart, &fig.bands)?;
+    draw_levels(&mut chart, fig, x_max)?;
+    draw_markers(&mut chart, &fig.markers, (y_lo - pad, y_hi + pad))?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|x| e(&x))?;
+    root.present().map_err(|x| e(&x))
+}
+
+/// Each band: its seed range filled, its mean as a line (with points when asked), in the
+/// palette's order.
+fn draw_bands<'a, DB: DrawingBackend + 'a>(
+    chart: &mut StepChart<'a, DB>,
+    bands: &[Band],
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let e = text;
+    for (i, b) in bands.iter().enumerate() {
         let c = PALETTE[i % PALETTE.len()];
         let mut poly: Vec<(f64, f64)> = b.points.iter().map(|p| (p.0, p.3)).collect();
         poly.extend(b.points.iter().rev().map(|p| (p.0, p.1)));
@@ -183,6 +222,19 @@ where
                 .map_err(|x| e(&x))?;
         }
     }
+    Ok(())
+}
+
+/// The horizontal reference levels, dashed, in the palette's colours after the bands'.
+fn draw_levels<'a, DB: DrawingBackend + 'a>(
+    chart: &mut StepChart<'a, DB>,
+    fig: &CurveFigure,
+    x_max: f64,
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let e = text;
     for (i, (label, v)) in fig.levels.iter().enumerate() {
         let c = PALETTE[(fig.bands.len() + i) % PALETTE.len()];
         chart
@@ -196,11 +248,24 @@ where
             .label(label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
     }
-    for (label, x) in &fig.markers {
+    Ok(())
+}
+
+/// The vertical markers, dashed black, across the y range `(lo, hi)`.
+fn draw_markers<'a, DB: DrawingBackend + 'a>(
+    chart: &mut StepChart<'a, DB>,
+    markers: &[(String, f64)],
+    (lo, hi): (f64, f64),
+) -> Result<(), String>
+where
+    DB::ErrorType: 'static,
+{
+    let e = text;
+    for (label, x) in markers {
         let lbl = label.clone();
         chart
             .draw_series(DashedLineSeries::new(
-                [(*x, y_lo - pad), (*x, y_hi + pad)],
+                [(*x, lo), (*x, hi)],
                 4,
                 4,
                 BLACK.stroke_width(1),
@@ -209,14 +274,7 @@ where
             .label(lbl)
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|x| e(&x))?;
-    root.present().map_err(|x| e(&x))
+    Ok(())
 }
 
 /// Write `fig` to `base.svg` and `base.png`; returns both paths.
