@@ -22,6 +22,7 @@ use crate::claims::format::num;
 use crate::claims::{self, Verdict};
 use crate::error::Result;
 use crate::report::Report;
+use crate::theory::trajectory::claim::C11Result;
 use evaluate::{evaluate, Evaluation};
 use experiment::{Experiment, Tier};
 use locate::data_absent;
@@ -346,95 +347,116 @@ pub fn theory_verdict() -> Option<Verdict> {
 pub const C11_STATEMENT: &str =
     "theory: the trajectory model's predicted T0 and departures match simulation, in order of degree";
 
+/// C11's threshold, as the claims table states it.
+const C11_THRESHOLD: &str = "|ln(t_sim/t_pred)| <= ln(grid ratios) + 3 SD(gap)/slope for T0 and every departure; departures strictly in order of degree, predicted and simulated";
+
 /// Claim C11 from the trajectory model's built-in configuration (`theory/sweeps/trajectory.toml`),
 /// as a verdict; its tolerance is computed as documented in `theory/README.md`.
 pub fn trajectory_verdict() -> Option<Verdict> {
-    use crate::claims::{Outcome, Stat};
-    let threshold = "|ln(t_sim/t_pred)| <= ln(grid ratios) + 3 SD(gap)/slope for T0 and every departure; departures strictly in order of degree, predicted and simulated";
+    use crate::claims::Outcome;
     let v = match crate::theory::trajectory::run(None) {
         Err(e) => Verdict {
             outcome: Outcome::Fails(format!("trajectory model failed: {e}")),
-            threshold: threshold.into(),
+            threshold: C11_THRESHOLD.into(),
             ..Verdict::skipped("C11", "theory", C11_STATEMENT, "")
         },
-        Ok(r) => {
-            let c = &r.c11;
-            let t = |v: Option<f64>| v.map_or("none".to_string(), |x| format!("{x:.3}"));
-            let mut problems: Vec<String> = c
-                .rows
-                .iter()
-                .filter(|row| !row.agree)
-                .map(|row| {
-                    format!(
-                        "{}: predicted {}, simulated {}, tolerance {}",
-                        row.reference,
-                        t(row.predicted),
-                        t(row.simulated),
-                        t(row.tolerance)
-                    )
-                })
-                .collect();
-            if !c.predicted_order {
-                problems.push("predicted departures not in order of degree".into());
-            }
-            if !c.simulated_order {
-                problems.push("simulated departures not in order of degree".into());
-            }
-            // Per reference: |ln(t_sim / t_pred)| / tolerance (<= 1 agrees); the statistic is the
-            // largest.
-            let ratios: Vec<String> = c
-                .rows
-                .iter()
-                .map(|row| match (row.ln_ratio, row.tolerance) {
-                    (Some(l), Some(tol)) if tol > 0.0 => {
-                        format!("{} {:.3}", row.reference, l.abs() / tol)
-                    }
-                    _ => format!("{} -", row.reference),
-                })
-                .collect();
-            let worst = c
-                .rows
-                .iter()
-                .map(|row| match (row.ln_ratio, row.tolerance) {
-                    (Some(l), Some(tol)) if tol > 0.0 => l.abs() / tol,
-                    _ => f64::INFINITY,
-                })
-                .fold(0.0, f64::max);
-            Verdict {
-                id: "C11".into(),
-                scope: "theory".into(),
-                statement: C11_STATEMENT.into(),
-                measured: format!(
-                    "largest |ln(t_sim/t_pred)| / tolerance over C_k ({}); departures (predicted / simulated): {}",
-                    ratios.join(", "),
-                    c.rows
-                        .iter()
-                        .map(|row| format!(
-                            "{} {} / {}",
-                            row.reference,
-                            t(row.predicted),
-                            t(row.simulated)
-                        ))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                statistic: Some(Stat::single(worst)),
-                per_seed: Vec::new(),
-                per_group: Vec::new(),
-                threshold: threshold.into(),
-                variant: false,
-                expected: Default::default(),
-                runs: Vec::new(),
-                seed_side: None,
-                outcome: if c.pass && problems.is_empty() {
-                    Outcome::Holds
-                } else {
-                    Outcome::Fails(problems.join("; "))
-                },
-            }
-        }
+        Ok(r) => c11_verdict(&r.c11),
     };
     Some(v)
+}
+
+/// A departure time to three decimals, `none` when there is none.
+fn departure_text(v: Option<f64>) -> String {
+    v.map_or("none".to_string(), |x| format!("{x:.3}"))
+}
+
+/// What keeps C11 from holding: references whose departures disagree, orders not by degree.
+fn c11_problems(c: &C11Result) -> Vec<String> {
+    let t = departure_text;
+    let mut problems: Vec<String> = c
+        .rows
+        .iter()
+        .filter(|row| !row.agree)
+        .map(|row| {
+            format!(
+                "{}: predicted {}, simulated {}, tolerance {}",
+                row.reference,
+                t(row.predicted),
+                t(row.simulated),
+                t(row.tolerance)
+            )
+        })
+        .collect();
+    if !c.predicted_order {
+        problems.push("predicted departures not in order of degree".into());
+    }
+    if !c.simulated_order {
+        problems.push("simulated departures not in order of degree".into());
+    }
+    problems
+}
+
+/// The verdict on a computed C11.
+fn c11_verdict(c: &C11Result) -> Verdict {
+    use crate::claims::{Outcome, Stat};
+    let t = departure_text;
+    let problems = c11_problems(c);
+    // Per reference: |ln(t_sim / t_pred)| / tolerance (<= 1 agrees); the statistic is the
+    // largest.
+    let ratios: Vec<String> = c
+        .rows
+        .iter()
+        .map(|row| match (row.ln_ratio, row.tolerance) {
+            (Some(l), Some(tol)) if tol > 0.0 => {
+                format!("{} {:.3}", row.reference, l.abs() / tol)
+            }
+            _ => format!("{} -", row.reference),
+        })
+        .collect();
+    let worst = c
+        .rows
+        .iter()
+        .map(|row| match (row.ln_ratio, row.tolerance) {
+            (Some(l), Some(tol)) if tol > 0.0 => l.abs() / tol,
+            _ => f64::INFINITY,
+        })
+        .fold(0.0, f64::max);
+    let departures = c
+        .rows
+        .iter()
+        .map(|row| {
+            format!(
+                "{} {} / {}",
+                row.reference,
+                t(row.predicted),
+                t(row.simulated)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    Verdict {
+        id: "C11".into(),
+        scope: "theory".into(),
+        statement: C11_STATEMENT.into(),
+        measured: format!(
+            "largest |ln(t_sim/t_pred)| / tolerance over C_k ({}); departures (predicted / simulated): {}",
+            ratios.join(", "),
+            departures
+        ),
+        statistic: Some(Stat::single(worst)),
+        per_seed: Vec::new(),
+        per_group: Vec::new(),
+        threshold: C11_THRESHOLD.into(),
+        variant: false,
+        expected: Default::default(),
+        runs: Vec::new(),
+        seed_side: None,
+        outcome: if c.pass && problems.is_empty() {
+            Outcome::Holds
+        } else {
+            Outcome::Fails(problems.join("; "))
+        },
+    }
 }
 
 /// The claims table as printed by `sgdc verify`.
