@@ -38,7 +38,22 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
     numerics::init_env();
     numerics::set_threads(Some(args.threads))?;
     numerics::set_deterministic()?;
-    let (spec, shape, batch): (ModelSpec, Vec<i64>, i64) = match args.model.as_str() {
+    let (spec, shape, batch) = bench_model(&args.model)?;
+    // Held for the whole benchmark: its inputs are drawn from libtorch's generator too.
+    let rng = TorchRng::seeded(0);
+    let vs = VarStore::new(tch::Device::Cpu);
+    let shape_u: Vec<usize> = shape.iter().map(|&s| s as usize).collect();
+    let net = Net::build(&vs.root(), &spec, &shape_u, 2, &rng).context("building the model")?;
+    let mut sgd = Sgd::new(&vs, 0.9, 5e-4, None);
+    if let Some(eval_batch) = args.eval_batch {
+        return bench_eval(&net, &shape, eval_batch, &args);
+    }
+    bench_train(&net, &mut sgd, &shape, batch, &args)
+}
+
+/// The model of `--model`: its specification, the shape of one input and the batch size.
+fn bench_model(name: &str) -> Result<(ModelSpec, Vec<i64>, i64)> {
+    Ok(match name {
         "mlp" => (
             ModelSpec::Mlp {
                 depth: 2,
@@ -74,19 +89,21 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
             )
             .into())
         }
-    };
-    // Held for the whole benchmark: its inputs are drawn from libtorch's generator too.
-    let rng = TorchRng::seeded(0);
-    let vs = VarStore::new(tch::Device::Cpu);
-    let shape_u: Vec<usize> = shape.iter().map(|&s| s as usize).collect();
-    let net = Net::build(&vs.root(), &spec, &shape_u, 2, &rng).context("building the model")?;
-    let mut sgd = Sgd::new(&vs, 0.9, 5e-4, None);
-    if let Some(eval_batch) = args.eval_batch {
-        return bench_eval(&net, &shape, eval_batch, &args);
-    }
+    })
+}
+
+/// Seconds per SGD step (momentum 0.9, weight decay 5e-4) on batches of `batch` from a pool of
+/// 1024 random examples.
+fn bench_train(
+    net: &Net,
+    sgd: &mut Sgd,
+    shape: &[i64],
+    batch: i64,
+    args: &BenchStepArgs,
+) -> Result<()> {
     let pool = 1024i64;
     let mut full = vec![pool];
-    full.extend(&shape);
+    full.extend(shape);
     let x = Tensor::randn(&full, (Kind::Float, tch::Device::Cpu));
     let y = Tensor::randint(2, [pool], (Kind::Int64, tch::Device::Cpu));
     let order = Tensor::randperm(pool, (Kind::Int64, tch::Device::Cpu));
@@ -101,17 +118,17 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
         Ok(())
     };
     for _ in 0..args.warmup {
-        step(&mut sgd)?;
+        step(sgd)?;
     }
     let steps = args.steps.max(1);
     let (median, times) = median_time(args.repeats, steps, || {
         for _ in 0..steps {
-            step(&mut sgd)?;
+            step(sgd)?;
         }
         Ok(())
     })?;
     emit(
-        &args,
+        args,
         serde_json::json!({ "batch": batch, "s_per_step": median }),
         &times,
     );
