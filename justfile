@@ -28,15 +28,16 @@ test: setup-libtorch
     ./target/debug/sgdc data fetch all
     cargo test
     cargo clippy -p sgdc-python --all-targets -- -D warnings
-    just python
+    just python dev
     SGDC_BIN=target/debug/sgdc .venv-python/bin/python -m pytest -q python/tests
 
 # Build the Python package `sgdc` (python/, PyO3 + maturin, no libtorch) and install it with
-# NumPy and pytest into .venv-python/.
-python:
+# NumPy and pytest into .venv-python/. `just python dev` builds it unoptimised (what `just test`
+# uses: the same numbers, a build minutes shorter).
+python profile="release":
     test -x .venv-python/bin/python || python3 -m venv .venv-python
     .venv-python/bin/pip install --quiet --disable-pip-version-check 'maturin>=1.16,<2' numpy pytest
-    .venv-python/bin/maturin build --release -m python/Cargo.toml -i .venv-python/bin/python --out target/wheels --auditwheel skip
+    .venv-python/bin/maturin build {{ if profile == "release" { "--release" } else { "" } }} -m python/Cargo.toml -i .venv-python/bin/python --out target/wheels --auditwheel skip
     .venv-python/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps --no-index --find-links target/wheels sgdc
 
 # Fuzz every reader of outside bytes (.npy, CSV/TSV columns, text labels, IDX, CIFAR binary,
