@@ -16,18 +16,17 @@ default:
 setup-libtorch:
     ./scripts/setup-libtorch.sh
 
-# Format, lint (with and without the torch feature), build the API docs with warnings as errors,
-# fetch the data sets the tests read, then run every test (set-up included). The test build is the
-# torch one: it runs every test of the crate.
+# Format, lint (with and without the torch feature; the Python package with the second), build the
+# API docs with warnings as errors, fetch the data sets the tests read, then run every test
+# (set-up included): the workspace's (the torch build) and the Python package's pytest suite.
 test: setup-libtorch
     cargo fmt --all -- --check
     cargo clippy --all-targets -- -D warnings
-    cargo clippy --no-default-features --all-targets -- -D warnings
+    cargo clippy --workspace --no-default-features --all-targets -- -D warnings
     RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
     cargo build
     ./target/debug/sgdc data fetch all
     cargo test
-    cargo clippy -p sgdc-python --all-targets -- -D warnings
     just python dev
     SGDC_BIN=target/debug/sgdc .venv-python/bin/python -m pytest -q python/tests
 
