@@ -268,16 +268,8 @@ pub fn measures<'py>(
     null: Option<usize>,
     seed: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
-    guard(|| {
-        let o = options(classes, estimator, bootstrap, null, seed)?;
-        let (fa, la, ya) = (
-            labels::read(f, "f", 1)?,
-            labels::read(l, "l", 1)?,
-            labels::read(y, "y", 1)?,
-        );
-        let (rows, k, n) = compute(py, &fa, &la, &ya, ["f", "l", "y"], &o)?;
-        to_dict(py, &rows, false, k, n, &o)
-    })
+    let o = (classes, estimator, bootstrap, null, seed);
+    guard(|| measure_arrays(py, (f, "f", 1), l, y, o))
 }
 
 /// The measures of every checkpoint of a curve `F` (T x n) against `l` and `y` (n each): the
@@ -296,14 +288,31 @@ pub fn curve<'py>(
     null: Option<usize>,
     seed: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
-    guard(|| {
-        let o = options(classes, estimator, bootstrap, null, seed)?;
-        let (fa, la, ya) = (
-            labels::read(f, "F", 2)?,
-            labels::read(l, "l", 1)?,
-            labels::read(y, "y", 1)?,
-        );
-        let (rows, k, n) = compute(py, &fa, &la, &ya, ["F", "l", "y"], &o)?;
-        to_dict(py, &rows, true, k, n, &o)
-    })
+    let o = (classes, estimator, bootstrap, null, seed);
+    guard(|| measure_arrays(py, (f, "F", 2), l, y, o))
+}
+
+/// What [`measures`] and [`curve`] share: read `f` (named `f_name`, of `f_dims` dimensions), `l`
+/// and `y`, compute, and build the dictionary (one value per row when `f` is 2-D).
+fn measure_arrays<'py>(
+    py: Python<'py>,
+    (f, f_name, f_dims): (&Bound<'py, PyAny>, &'static str, usize),
+    l: &Bound<'py, PyAny>,
+    y: &Bound<'py, PyAny>,
+    (classes, estimator, bootstrap, null, seed): (
+        Option<usize>,
+        &str,
+        Option<usize>,
+        Option<usize>,
+        u64,
+    ),
+) -> PyResult<Bound<'py, PyDict>> {
+    let o = options(classes, estimator, bootstrap, null, seed)?;
+    let (fa, la, ya) = (
+        labels::read(f, f_name, f_dims)?,
+        labels::read(l, "l", 1)?,
+        labels::read(y, "y", 1)?,
+    );
+    let (rows, k, n) = compute(py, &fa, &la, &ya, [f_name, "l", "y"], &o)?;
+    to_dict(py, &rows, f_dims == 2, k, n, &o)
 }
