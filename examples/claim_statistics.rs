@@ -13,9 +13,9 @@ use sgd_complexity::claims::thresholds::{FLOOR_MIN_BITS, FLOOR_MULTIPLE, T0_GAP_
 use sgd_complexity::claims::{
     departure, largest_linear_phase_agreement, smallest_linear_phase_ratio, t0_index,
 };
-use sgd_complexity::curves::{self, CurveOptions, Curves};
 use sgd_complexity::info::Estimator;
 use sgd_complexity::run::{Manifest, RunRecord, RunStatus};
+use sgd_complexity::training_curves::{self, CurveOptions, Curves};
 use std::path::{Path, PathBuf};
 
 /// The rule before: the first checkpoint whose gap exceeds the threshold.
@@ -43,7 +43,7 @@ fn c1_single(c: &Curves, t0: Option<usize>) -> f64 {
 
 /// Standard deviation of I(F;Y) - mu(F;L) over bootstrap resamples of the test set.
 fn gap_sd(rec: &RunRecord, t: usize, seed: u64) -> Result<f64> {
-    let (lo, hi) = curves::bootstrap_gap(
+    let (lo, hi) = training_curves::bootstrap_gap(
         rec.test_row(t)?,
         &rec.linear_test,
         &rec.y_test,
@@ -108,7 +108,7 @@ fn main() -> Result<()> {
             }
             for (seed, dir) in complete_runs(set) {
                 let rec = RunRecord::load(&dir)?;
-                let c = curves::compute(
+                let c = training_curves::compute(
                     &rec,
                     &CurveOptions {
                         seed,
@@ -145,7 +145,7 @@ fn main() -> Result<()> {
                         }
                         let rr = RunRecord::load(&rdir)?;
                         let reference = rr.last_test_row()?;
-                        let mu = curves::mu_against(&rec, reference, Estimator::Plugin)?;
+                        let mu = training_curves::mu_against(&rec, reference, Estimator::Plugin)?;
                         println!(
                             "| {r_name} | {seed} | departure {} / {} | | | |",
                             fmt_step(&c, first_crossing(&i, &mu)),

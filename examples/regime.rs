@@ -14,8 +14,8 @@
 
 use anyhow::{Context, Result};
 use sgd_complexity::claims::{c2_floor, linear_phase_start, t0_index};
-use sgd_complexity::curves::{self, CurveOptions};
 use sgd_complexity::run::{Manifest, RunRecord, RunStatus};
+use sgd_complexity::training_curves::{self, CurveOptions};
 use std::path::{Path, PathBuf};
 
 /// Checkpoints the linear phase must span (criterion 3).
@@ -41,7 +41,7 @@ fn name(p: &Path) -> String {
 
 fn row(seed: u64, dir: &Path) -> Result<String> {
     let rec = RunRecord::load(dir)?;
-    let c = curves::compute(
+    let c = training_curves::compute(
         &rec,
         &CurveOptions {
             seed,

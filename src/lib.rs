@@ -12,11 +12,11 @@
 //! - `sgdc-theory` (`theory/`, on `sgdc-core` only): the simplified model and the trajectory
 //!   model, re-exported as [`theory`];
 //! - this crate, the harness, on both: real data sets, models and the trainer (`torch`
-//!   feature), curves, claims, report, `sgdc verify` and the CLI.
+//!   feature), the training curves of a run ([`training_curves`]), claims, report, `sgdc verify`
+//!   and the CLI.
 #![warn(missing_docs)]
 
 pub mod claims;
-pub mod curves;
 pub mod data;
 #[cfg(feature = "torch")]
 pub mod model;
@@ -24,6 +24,7 @@ pub mod paths;
 pub mod report;
 #[cfg(feature = "torch")]
 pub mod train;
+pub mod training_curves;
 pub mod trajectory_network;
 pub mod verify;
 

@@ -7,7 +7,7 @@ use super::decide::{Decision, Side};
 use super::format::{num, DECIMALS};
 use super::thresholds::*;
 use super::{Outcome, Stat, Verdict};
-use crate::curves::Curves;
+use crate::training_curves::Curves;
 
 /// The measured result of one seed of one experiment setting.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,7 @@
 //! Hand-built curves and seeds for the claims' tests.
 
 use super::checks::{HierarchySeed, SeedRun};
-use crate::curves::{CurvePoint, Curves, NullFloor};
+use crate::training_curves::{CurvePoint, Curves, NullFloor};
 
 /// Hand-built curves: (I(F_t;Y), mu, train acc) per checkpoint, level I(L;Y).
 pub(super) fn curves(i_ly: f64, pts: &[(f64, f64, f64)]) -> Curves {

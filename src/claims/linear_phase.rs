@@ -5,7 +5,7 @@ use super::checks::*;
 use super::decide::Side;
 use super::thresholds::*;
 use super::Verdict;
-use crate::curves::Curves;
+use crate::training_curves::Curves;
 
 /// C1 (toy): a linear boundary first, complex later, the noise fitted but the concept kept.
 pub fn c1_toy(scope: &str, runs: &[SeedRun], min_seeds: usize) -> Verdict {
@@ -201,7 +201,7 @@ mod tests {
     use super::*;
     use crate::claims::fixtures::*;
     use crate::claims::Outcome;
-    use crate::curves::CurvePoint;
+    use crate::training_curves::CurvePoint;
 
     #[test]
     fn c2_fails_when_early_gain_is_not_linear() {

@@ -1,6 +1,6 @@
 //! The paper's claims C1-C10 as executable checks.
 //!
-//! Each claim is a function from measured per-seed results (curves of [`crate::curves`]) to a
+//! Each claim is a function from measured per-seed results (curves of [`crate::training_curves`]) to a
 //! [`Verdict`]: the statement, the statistic over seeds, the per-seed values, the threshold and
 //! the outcome. Every threshold and the T0 rule are documented in [`thresholds`].
 

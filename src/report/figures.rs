@@ -1,8 +1,8 @@
 //! Paper-style figures (plotters), each written as SVG and PNG.
 
-use crate::curves::Curves;
 use crate::error::{Error, Result};
 use crate::run::atomic::write_atomic_with;
+use crate::training_curves::Curves;
 use plotters::coord::combinators::LogCoord;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -386,7 +386,7 @@ fn with_suffix(base: &Path, ext: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::curves::{compute, tests::record, CurveOptions};
+    use crate::training_curves::{compute, tests::record, CurveOptions};
 
     #[test]
     fn log_ticks_are_whole_numbers() {

@@ -363,7 +363,7 @@ data = { task = "disc-sinusoid" }
         // A finished run folder without a single checkpoint: a problem in the report, and the
         // claims that needed it fail for too few seeds.
         let dir = out.join(&units[0][0].rel_dir);
-        let empty = crate::curves::tests::record(400, 0.8, &[]);
+        let empty = crate::training_curves::tests::record(400, 0.8, &[]);
         empty.save(&dir).unwrap();
         let mut m = crate::run::Manifest::load(&dir).unwrap();
         m.prediction_hash = Some(empty.prediction_hash());

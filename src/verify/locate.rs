@@ -5,11 +5,11 @@ use super::evaluate::*;
 use super::experiment::Experiment;
 use super::runs::{inspect, plan, FolderState, Job};
 use crate::claims::{self, HierarchySeed, SeedRun};
-use crate::curves::{self, CurveOptions, Curves};
 use crate::error::Result;
 use crate::info::Estimator;
 use crate::report::TaskSummary;
 use crate::run::{Manifest, RunRecord};
+use crate::training_curves::{self, CurveOptions, Curves};
 use std::path::{Path, PathBuf};
 
 /// A finished run found in one of the output folders.
@@ -68,8 +68,8 @@ pub(super) fn seed_run(f: &Found) -> Result<SeedRun> {
         seed: f.seed,
         ..CurveOptions::default()
     };
-    let c = curves::compute(&f.record, &opts)?;
-    let gap = curves::bootstrap_gap(
+    let c = training_curves::compute(&f.record, &opts)?;
+    let gap = training_curves::bootstrap_gap(
         f.record.last_test_row()?,
         &f.record.linear_test,
         &f.record.y_test,
@@ -90,7 +90,7 @@ pub(super) fn summary(name: &str, title: &str, runs: &[SeedRun]) -> Option<TaskS
     }
     let per = |f: &dyn Fn(&Curves) -> f64| runs.iter().map(|r| f(&r.curves)).collect::<Vec<_>>();
     // Curves always have a point (computing them from an empty record is an error).
-    let nan = crate::curves::CurvePoint {
+    let nan = crate::training_curves::CurvePoint {
         step: 0,
         epoch: 0.0,
         train_acc: None,
@@ -216,8 +216,11 @@ pub(super) fn hierarchy_seed(
     let mut refs = Vec::new();
     for j in &unit[1..] {
         if let Some(r) = locate(ev.dirs, j, report_missing, problems) {
-            let mu =
-                curves::mu_against(&found.record, r.record.last_test_row()?, Estimator::Plugin)?;
+            let mu = training_curves::mu_against(
+                &found.record,
+                r.record.last_test_row()?,
+                Estimator::Plugin,
+            )?;
             refs.push((j.set.trim_start_matches("ref-").to_string(), mu));
         }
     }

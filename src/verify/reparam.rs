@@ -3,10 +3,10 @@
 
 use super::locate::*;
 use crate::claims::{self, ReparamSeed, SeedRun, Verdict};
-use crate::curves::{self};
 use crate::error::{Error, Result};
 use crate::info::Estimator;
 use crate::run::{atomic::write_atomic, RunRecord};
+use crate::training_curves;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -38,14 +38,15 @@ pub fn store_reparam(run: &Path, original: &[u8], reparam: &[u8]) -> Result<Repa
             .unwrap_or(1) as usize
             + 1,
     );
-    let m0 = curves::measures(
+    let m0 = training_curves::measures(
         original,
         &rec.linear_test,
         &rec.y_test,
         k,
         Estimator::Plugin,
     )?;
-    let m1 = curves::measures(reparam, &rec.linear_test, &rec.y_test, k, Estimator::Plugin)?;
+    let m1 =
+        training_curves::measures(reparam, &rec.linear_test, &rec.y_test, k, Estimator::Plugin)?;
     let changed = original.iter().zip(reparam).filter(|(a, b)| a != b).count();
     let r = ReparamResult {
         disagreement: changed as f64 / original.len().max(1) as f64,

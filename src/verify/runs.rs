@@ -346,8 +346,8 @@ pub fn execute(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::curves::tests::record;
     use crate::run::Manifest;
+    use crate::training_curves::tests::record;
     use std::collections::BTreeMap;
     use std::sync::atomic::{AtomicUsize, Ordering};
 

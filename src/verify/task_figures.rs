@@ -2,11 +2,11 @@
 //! hierarchy's curves, and the 2-D toy's decision boundaries.
 
 use crate::claims::{self, HierarchySeed, SeedRun};
-use crate::curves::Curves;
 use crate::error::{Error, Result};
 use crate::report::figures::{write_curve_figure, Band, CurveFigure};
 use crate::report::FigureRef;
 use crate::run::RunRecord;
+use crate::training_curves::Curves;
 use std::path::Path;
 
 fn median_i64(v: &mut [i64]) -> Option<i64> {

@@ -10,8 +10,8 @@
 
 use crate::common::{lock, mnist_data_dir, opts};
 use sgd_complexity::claims::t0_index;
-use sgd_complexity::curves::{compute, CurveOptions};
 use sgd_complexity::train::{run_config, TrainConfig};
+use sgd_complexity::training_curves::{compute, CurveOptions};
 
 /// The paper's CNN and optimiser on a 2000-image subset at a rate that fits it in about 25 epochs
 /// (the quick tier's `experiments/mnist.toml` trains on 8000 images, too long for `just test`).

@@ -4,7 +4,7 @@
 //! This is the project's one bootstrap: [`bootstrap`] draws the replicates of any statistic of a
 //! table, [`percentile_interval`] turns them into an interval with the one percentile rule
 //! (linear interpolation between order statistics, [`quantile`]). `sgdc measure --bootstrap`, the
-//! C4 gap interval (`sgd_complexity::curves::bootstrap_gap`) and the theory simulator's intervals all
+//! C4 gap interval (`sgd_complexity::training_curves::bootstrap_gap`) and the theory simulator's intervals all
 //! go through them.
 //!
 //! Both resample the joint table rather than the label vectors, which gives exactly the same
