@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use sgd_complexity::run::atomic::write_atomic;
 use sgd_complexity::theory::{
-    evaluate_c8, plot, run_sweep, C8Result, C8Thresholds, ModelKind, SweepResult, SweepSpec,
+    evaluate_c8, plot, simulate_sweep, C8Result, C8Thresholds, ModelKind, SweepResult, SweepSpec,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -66,7 +66,7 @@ pub struct SimulateArgs {
 pub fn run(args: SimulateArgs) -> Result<()> {
     let (spec, single) = sweep_spec(&args)?;
     let quiet = args.quiet;
-    let sweep = run_sweep(&spec, &mut |done, total| {
+    let sweep = simulate_sweep(&spec, &mut |done, total| {
         if !quiet {
             eprint!("\rsimulate: {done}/{total} points");
             if done == total {

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 use clap::Args;
-use sgd_complexity::theory::trajectory::{plot, run, TrajectoryConfig};
+use sgd_complexity::theory::trajectory::{evaluate, plot, TrajectoryConfig};
 use sgd_complexity::trajectory_network::{compare, NetworkRun};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -88,7 +88,7 @@ pub fn run_cmd(args: TrajectoryArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let result = run(Some(&cfg))?;
+    let result = evaluate(Some(&cfg))?;
     let table = result.markdown();
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir)

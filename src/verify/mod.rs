@@ -354,7 +354,7 @@ const C11_THRESHOLD: &str = "|ln(t_sim/t_pred)| <= ln(grid ratios) + 3 SD(gap)/s
 /// as a verdict; its tolerance is computed as documented in `theory/README.md`.
 pub fn trajectory_verdict() -> Option<Verdict> {
     use crate::claims::Outcome;
-    let v = match crate::theory::trajectory::run(None) {
+    let v = match crate::theory::trajectory::evaluate(None) {
         Err(e) => Verdict {
             outcome: Outcome::Fails(format!("trajectory model failed: {e}")),
             threshold: C11_THRESHOLD.into(),

@@ -3,7 +3,7 @@
 //! The thresholds are readings of the paper fixed before any result was looked at; they are
 //! documented in `theory/README.md`.
 
-use super::sweep::{run_sweep, PointSummary, SweepResult, SweepSpec};
+use super::sweep::{simulate_sweep, PointSummary, SweepResult, SweepSpec};
 use serde::{Deserialize, Serialize};
 use sgdc_core::Result;
 
@@ -65,7 +65,7 @@ pub fn claim_c8(spec: Option<&SweepSpec>) -> Result<(C8Result, SweepResult)> {
             &owned
         }
     };
-    let sweep = run_sweep(spec, &mut |_, _| {})?;
+    let sweep = simulate_sweep(spec, &mut |_, _| {})?;
     Ok((evaluate_c8(&sweep, &C8Thresholds::default()), sweep))
 }
 

@@ -31,4 +31,4 @@ pub mod trajectory;
 
 pub use claim::{claim_c8, evaluate_c8, C8Result, C8Thresholds};
 pub use simulate::{simulate, SimConfig, SimResult};
-pub use sweep::{run_sweep, ModelKind, PointSummary, SweepResult, SweepSpec};
+pub use sweep::{simulate_sweep, ModelKind, PointSummary, SweepResult, SweepSpec};

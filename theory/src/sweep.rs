@@ -386,7 +386,10 @@ pub struct SweepResult {
 }
 
 /// Run every point of a sweep; `progress` is called after each point with (done, total).
-pub fn run_sweep(spec: &SweepSpec, progress: &mut dyn FnMut(usize, usize)) -> Result<SweepResult> {
+pub fn simulate_sweep(
+    spec: &SweepSpec,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<SweepResult> {
     spec.check()?;
     let t0 = std::time::Instant::now();
     let pts = spec.expand();

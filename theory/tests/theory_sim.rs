@@ -6,7 +6,7 @@ use sgdc_core::data::gaussian_linear::GaussianLinear;
 use sgdc_core::data::hypercube::Hypercube;
 use sgdc_core::data::linear_signal::{LinearSignal, LinearSignalShape, SignalLaw};
 use sgdc_core::data::synthetic::SyntheticModel;
-use sgdc_theory::{run_sweep, simulate, SimConfig, SweepSpec};
+use sgdc_theory::{simulate, simulate_sweep, SimConfig, SweepSpec};
 
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
@@ -165,7 +165,7 @@ eta = [0.0, 0.3]
 #[test]
 fn small_sweep_table_snapshot() {
     let spec = SweepSpec::from_toml(SMALL_SWEEP, std::path::Path::new("small.toml")).unwrap();
-    let res = run_sweep(&spec, &mut |_, _| {}).unwrap();
+    let res = simulate_sweep(&spec, &mut |_, _| {}).unwrap();
     insta::with_settings!({snapshot_path => "../../snapshots"}, {
         insta::assert_json_snapshot!("theory_small_sweep", res.rounded());
     });

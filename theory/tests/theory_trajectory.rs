@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use sgdc_theory::trajectory::curves::TrajectoryCurves;
 use sgdc_theory::trajectory::predict::population_tables;
 use sgdc_theory::trajectory::{
-    estimate_coefficients, run_model, HermiteTarget, TrajectoryConfig, TrajectoryModel,
+    estimate_coefficients, evaluate_model, HermiteTarget, TrajectoryConfig, TrajectoryModel,
 };
 use std::path::Path;
 
@@ -139,7 +139,7 @@ proptest! {
 #[test]
 fn small_configuration_runs_and_departs_in_order() {
     let cfg = small_config();
-    let r = run_model(&cfg.model, &cfg).unwrap();
+    let r = evaluate_model(&cfg.model, &cfg).unwrap();
     let p = &r.prediction;
     assert_eq!(p.curves.references, ["C1", "C2", "C3", "C4"]);
     assert_eq!(r.c11.rows.len(), 3);
@@ -151,7 +151,7 @@ fn small_configuration_runs_and_departs_in_order() {
     assert_eq!(r.simulation.steps[0], 0);
     assert!(r.simulation.curves.i_fy[0].abs() < 1e-12);
     assert!(r.markdown().contains("C11:"));
-    let again = run_model(&cfg.model, &cfg).unwrap();
+    let again = evaluate_model(&cfg.model, &cfg).unwrap();
     assert_eq!(again.prediction.curves, r.prediction.curves);
     assert_eq!(again.simulation.curves, r.simulation.curves);
 }
@@ -173,7 +173,7 @@ fn bad_configurations_name_the_field() {
     // A learning rate beyond the stability limit is refused when Sigma is known.
     let mut c = small_config();
     c.simulation.lr = 5.0;
-    let e = run_model(&c.model, &c).unwrap_err().to_string();
+    let e = evaluate_model(&c.model, &c).unwrap_err().to_string();
     assert!(e.contains("simulation.lr"), "{e}");
 }
 
@@ -182,7 +182,7 @@ fn bad_configurations_name_the_field() {
 // trait alone.
 mod worked_example {
     use super::small_config;
-    use sgdc_theory::trajectory::{run_model, TrajectoryModel};
+    use sgdc_theory::trajectory::{evaluate_model, TrajectoryModel};
 
     /// `g(x) = x1 + 0.8 x1 x2 + 0.6 (x3^3 - 3 x3) / sqrt(6)`.
     struct Interaction {
@@ -213,7 +213,7 @@ mod worked_example {
     #[test]
     fn a_model_added_through_the_trait_alone() {
         let cfg = small_config(); // numerics only; the model comes from the trait
-        let r = run_model(&Interaction { dim: 4 }, &cfg).unwrap();
+        let r = evaluate_model(&Interaction { dim: 4 }, &cfg).unwrap();
         assert_eq!(r.model, "interaction");
         println!("{}", r.markdown());
         assert_eq!(r.prediction.curves.references.len(), 4);

@@ -148,9 +148,9 @@ pub struct TrajectoryResult {
     pub seconds: f64,
 }
 
-/// Run the closed form and the simulation of any model under the numerical settings of `cfg`
-/// (its `model` section is ignored), and evaluate C11.
-pub fn run_model(m: &dyn TrajectoryModel, cfg: &TrajectoryConfig) -> Result<TrajectoryResult> {
+/// Evaluate any model: its closed form and its simulation under the numerical settings of `cfg`
+/// (its `model` section is ignored), and C11 on them.
+pub fn evaluate_model(m: &dyn TrajectoryModel, cfg: &TrajectoryConfig) -> Result<TrajectoryResult> {
     cfg.theory.check()?;
     cfg.simulation.check()?;
     let t0 = Instant::now();
@@ -169,8 +169,8 @@ pub fn run_model(m: &dyn TrajectoryModel, cfg: &TrajectoryConfig) -> Result<Traj
     })
 }
 
-/// Run `cfg` (the built-in configuration when `None`) on its built-in model.
-pub fn run(cfg: Option<&TrajectoryConfig>) -> Result<TrajectoryResult> {
+/// Evaluate `cfg` (the built-in configuration when `None`) on its built-in model.
+pub fn evaluate(cfg: Option<&TrajectoryConfig>) -> Result<TrajectoryResult> {
     let owned;
     let cfg = match cfg {
         Some(c) => c,
@@ -180,7 +180,7 @@ pub fn run(cfg: Option<&TrajectoryConfig>) -> Result<TrajectoryResult> {
         }
     };
     cfg.check()?;
-    run_model(&cfg.model, cfg)
+    evaluate_model(&cfg.model, cfg)
 }
 
 fn ratio_at(t: &[f64], i: usize) -> Option<f64> {

@@ -20,7 +20,9 @@ pub mod plot;
 pub mod predict;
 pub mod simulate;
 
-pub use claim::{evaluate_c11, run, run_model, C11Result, TrajectoryConfig, TrajectoryResult};
+pub use claim::{
+    evaluate, evaluate_c11, evaluate_model, C11Result, TrajectoryConfig, TrajectoryResult,
+};
 pub use model::{HermiteBasis, HermiteTarget, TrajectoryModel};
 pub use predict::{estimate_coefficients, predict, Coefficients, Prediction, TheoryConfig};
 pub use simulate::{simulate, SimConfig, Simulation};
