@@ -221,3 +221,21 @@ mod worked_example {
         assert_eq!(r.simulation.features, 70); // C(4 + 4, 4)
     }
 }
+
+/// The coefficients' estimate is the same to the last bit whatever the number of threads: the
+/// chunks are drawn in parallel but added in chunk order.
+#[test]
+fn coefficients_do_not_depend_on_the_thread_count() {
+    let c = small_config();
+    let with = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| estimate_coefficients(&c.model, c.theory.coef_points, c.seed).unwrap())
+    };
+    let (one, four) = (with(1), with(4));
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&one.yhat), bits(&four.yhat));
+    assert_eq!(one.error.to_bits(), four.error.to_bits());
+}

@@ -190,35 +190,35 @@ pub fn estimate_coefficients(
     let basis = HermiteBasis::new(r, k);
     let p = basis.len();
     let chunks = points.div_ceil(CHUNK);
-    // Sums over the even and the odd chunks, and their point counts.
-    let (sums, ns) = (0..chunks)
+    // Each chunk's sum, drawn in parallel and collected in chunk order; then the sums over the
+    // even and the odd chunks, added in that order, so that the result does not depend on how
+    // the threads split the work (a parallel reduce adds in a varying order: other last bits).
+    let partial: Vec<(Vec<f64>, usize)> = (0..chunks)
         .into_par_iter()
-        .fold(
-            || (vec![0.0; 2 * p], [0usize; 2]),
-            |(mut acc, mut ns), c| {
-                let mut rng = stream(seed, Stream::Synthetic, substream::COEFFICIENTS + c as u64);
-                let (mut x, mut h, mut s) = (vec![0.0; d], vec![0.0; p], Vec::new());
-                let half = c % 2;
-                let len = CHUNK.min(points - c * CHUNK);
-                for _ in 0..len {
-                    m.sample_input(&mut rng, &mut x);
-                    let y = if m.clean_label(&x) == 1 { 1.0 } else { -1.0 };
-                    basis.eval(&x[..r], &mut s, &mut h);
-                    for (a, v) in acc[half * p..(half + 1) * p].iter_mut().zip(&h) {
-                        *a += y * v;
-                    }
+        .map(|c| {
+            let mut rng = stream(seed, Stream::Synthetic, substream::COEFFICIENTS + c as u64);
+            let (mut x, mut h, mut s) = (vec![0.0; d], vec![0.0; p], Vec::new());
+            let mut acc = vec![0.0; p];
+            let len = CHUNK.min(points - c * CHUNK);
+            for _ in 0..len {
+                m.sample_input(&mut rng, &mut x);
+                let y = if m.clean_label(&x) == 1 { 1.0 } else { -1.0 };
+                basis.eval(&x[..r], &mut s, &mut h);
+                for (a, v) in acc.iter_mut().zip(&h) {
+                    *a += y * v;
                 }
-                ns[half] += len;
-                (acc, ns)
-            },
-        )
-        .reduce(
-            || (vec![0.0; 2 * p], [0usize; 2]),
-            |(mut a, na), (b, nb)| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                (a, [na[0] + nb[0], na[1] + nb[1]])
-            },
-        );
+            }
+            (acc, len)
+        })
+        .collect();
+    let (mut sums, mut ns) = (vec![0.0; 2 * p], [0usize; 2]);
+    for (c, (acc, len)) in partial.iter().enumerate() {
+        let half = c % 2;
+        for (a, v) in sums[half * p..(half + 1) * p].iter_mut().zip(acc) {
+            *a += v;
+        }
+        ns[half] += len;
+    }
     let (n0, n1) = (ns[0].max(1) as f64, ns[1].max(1) as f64);
     let yhat: Vec<f64> = (0..p)
         .map(|j| (sums[j] + sums[p + j]) / points as f64)
