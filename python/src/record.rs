@@ -96,7 +96,8 @@ fn recorded_seeds(out: &Path, name: &str) -> BTreeSet<u64> {
 /// harness's own loader, so that a file it would refuse is never left behind silently.
 pub fn write_experiment(out: &Path, name: &str, seeds: &BTreeSet<u64>) -> Result<PathBuf> {
     let dir = out.join("experiments");
-    std::fs::create_dir_all(&dir).map_err(|e| sgd_complexity::Error::write(&dir, e))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| BindError::from(sgd_complexity::Error::write(&dir, e)))?;
     let path = dir.join(format!("{name}.toml"));
     let seeds: Vec<toml::Value> = seeds
         .iter()
@@ -273,23 +274,99 @@ impl RunWriter {
         versions: BTreeMap<String, String>,
         overwrite: bool,
     ) -> PyResult<Self> {
-        guard(|| {
-            Ok(Self::start(
-                out,
-                name,
+        guard(|| -> PyResult<Self> {
+            if !safe_name(name) {
+                return Err(BindError::arg(
+                    "name",
+                    format!("{name:?}: use letters, digits, '-', '_', '.'"),
+                )
+                .into());
+            }
+            if !(steps_per_epoch.is_finite() && steps_per_epoch > 0.0) {
+                return Err(BindError::arg(
+                    "steps_per_epoch",
+                    format!("{steps_per_epoch} must be a positive number"),
+                )
+                .into());
+            }
+            let y_test = owned(y_test, "y_test")?;
+            let linear_test = owned(linear_test, "linear_test")?;
+            same_len(&linear_test, "linear_test", &y_test, "y_test")?;
+            let y_train = owned(y_train, "y_train")?;
+            let linear_train = owned(linear_train, "linear_train")?;
+            same_len(&linear_train, "linear_train", &y_train, "y_train")?;
+            let y_train_clean = match y_train_clean {
+                Some(c) => {
+                    let c = owned(c, "y_train_clean")?;
+                    same_len(&c, "y_train_clean", &y_train, "y_train")?;
+                    c
+                }
+                None => y_train.clone(),
+            };
+            let user: serde_json::Value = serde_json::from_str(config_json)
+                .map_err(|e| BindError::arg("config", format!("not JSON: {e}")))?;
+            let key = run_key(name, "main", seed, &toml::Table::new(), &Role::Train);
+            let dir = out
+                .join("runs")
+                .join(name)
+                .join("main")
+                .join(format!("seed-{seed}-{key}"));
+            if inspect(&dir) == FolderState::Complete && !overwrite {
+                return Err(BindError::Exists(dir.display().to_string()).into());
+            }
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| BindError::from(sgd_complexity::Error::write(&dir, e)))?;
+            let mut all_versions = versions;
+            all_versions.insert("sgd-complexity".into(), sgd_complexity_version());
+            all_versions.insert("sgdc-python".into(), env!("CARGO_PKG_VERSION").into());
+            let manifest = Manifest {
+                sgdc_version: sgd_complexity_version(),
+                status: RunStatus::Running,
                 seed,
+                derived_seeds: BTreeMap::new(),
+                config: serde_json::json!({
+                    "recorder": "sgdc Python package (Recorder)",
+                    "steps_per_epoch": steps_per_epoch,
+                    "linear": {
+                        "source": "supplied",
+                        "note": "predictions of L supplied by the user, not fitted by sgdc",
+                    },
+                    "user": user,
+                }),
+                versions: all_versions,
+                device: device.into(),
+                threads,
+                numerics: BTreeMap::new(),
+                git_commit: None,
+                git_dirty: None,
+                prediction_hash: None,
+                train_seconds: None,
+                error: None,
+                files: BTreeMap::new(),
+            };
+            // First of all: the folder says `running` (an earlier run's files stay refused).
+            manifest.save(&dir).map_err(BindError::from)?;
+            let mut seeds = recorded_seeds(&out, name);
+            seeds.insert(seed);
+            write_experiment(&out, name, &seeds)?;
+            Ok(Self {
+                out,
+                name: name.into(),
+                seed,
+                dir,
+                steps_per_epoch,
                 y_test,
                 linear_test,
                 y_train,
-                linear_train,
-                steps_per_epoch,
                 y_train_clean,
-                config_json,
-                device,
-                threads,
-                versions,
-                overwrite,
-            )?)
+                linear_train,
+                checkpoints: Vec::new(),
+                pred_test: Vec::new(),
+                pred_train: Vec::new(),
+                train_rows: Vec::new(),
+                manifest,
+                finished: false,
+            })
         })
     }
 
@@ -339,116 +416,6 @@ impl RunWriter {
     #[getter]
     fn checkpoints(&self) -> usize {
         self.checkpoints.len()
-    }
-}
-
-impl RunWriter {
-    #[allow(clippy::too_many_arguments)]
-    fn start(
-        out: PathBuf,
-        name: &str,
-        seed: u64,
-        y_test: &Bound<'_, PyAny>,
-        linear_test: &Bound<'_, PyAny>,
-        y_train: &Bound<'_, PyAny>,
-        linear_train: &Bound<'_, PyAny>,
-        steps_per_epoch: f64,
-        y_train_clean: Option<&Bound<'_, PyAny>>,
-        config_json: &str,
-        device: &str,
-        threads: usize,
-        versions: BTreeMap<String, String>,
-        overwrite: bool,
-    ) -> Result<Self> {
-        if !safe_name(name) {
-            return Err(BindError::arg(
-                "name",
-                format!("{name:?}: use letters, digits, '-', '_', '.'"),
-            ));
-        }
-        if !(steps_per_epoch.is_finite() && steps_per_epoch > 0.0) {
-            return Err(BindError::arg(
-                "steps_per_epoch",
-                format!("{steps_per_epoch} must be a positive number"),
-            ));
-        }
-        let y_test = owned(y_test, "y_test")?;
-        let linear_test = owned(linear_test, "linear_test")?;
-        same_len(&linear_test, "linear_test", &y_test, "y_test")?;
-        let y_train = owned(y_train, "y_train")?;
-        let linear_train = owned(linear_train, "linear_train")?;
-        same_len(&linear_train, "linear_train", &y_train, "y_train")?;
-        let y_train_clean = match y_train_clean {
-            Some(c) => {
-                let c = owned(c, "y_train_clean")?;
-                same_len(&c, "y_train_clean", &y_train, "y_train")?;
-                c
-            }
-            None => y_train.clone(),
-        };
-        let user: serde_json::Value = serde_json::from_str(config_json)
-            .map_err(|e| BindError::arg("config", format!("not JSON: {e}")))?;
-        let key = run_key(name, "main", seed, &toml::Table::new(), &Role::Train);
-        let dir = out
-            .join("runs")
-            .join(name)
-            .join("main")
-            .join(format!("seed-{seed}-{key}"));
-        if inspect(&dir) == FolderState::Complete && !overwrite {
-            return Err(BindError::Exists(dir.display().to_string()));
-        }
-        std::fs::create_dir_all(&dir).map_err(|e| sgd_complexity::Error::write(&dir, e))?;
-        let mut all_versions = versions;
-        all_versions.insert("sgd-complexity".into(), sgd_complexity_version());
-        all_versions.insert("sgdc-python".into(), env!("CARGO_PKG_VERSION").into());
-        let manifest = Manifest {
-            sgdc_version: sgd_complexity_version(),
-            status: RunStatus::Running,
-            seed,
-            derived_seeds: BTreeMap::new(),
-            config: serde_json::json!({
-                "recorder": "sgdc Python package (Recorder)",
-                "steps_per_epoch": steps_per_epoch,
-                "linear": {
-                    "source": "supplied",
-                    "note": "predictions of L supplied by the user, not fitted by sgdc",
-                },
-                "user": user,
-            }),
-            versions: all_versions,
-            device: device.into(),
-            threads,
-            numerics: BTreeMap::new(),
-            git_commit: None,
-            git_dirty: None,
-            prediction_hash: None,
-            train_seconds: None,
-            error: None,
-            files: BTreeMap::new(),
-        };
-        // First of all: the folder says `running` (an earlier run's files stay refused).
-        manifest.save(&dir)?;
-        let mut seeds = recorded_seeds(&out, name);
-        seeds.insert(seed);
-        write_experiment(&out, name, &seeds)?;
-        Ok(Self {
-            out,
-            name: name.into(),
-            seed,
-            dir,
-            steps_per_epoch,
-            y_test,
-            linear_test,
-            y_train,
-            y_train_clean,
-            linear_train,
-            checkpoints: Vec::new(),
-            pred_test: Vec::new(),
-            pred_train: Vec::new(),
-            train_rows: Vec::new(),
-            manifest,
-            finished: false,
-        })
     }
 }
 
