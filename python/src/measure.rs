@@ -10,8 +10,8 @@ use crate::labels::{self, Labels};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use sgd_complexity::info::{
-    bootstrap_ci, curve_tables, permutation_null, BootstrapCi, Estimator, Interval, Measures,
-    NullSummary, Unit, MAX_ALPHABET,
+    curve_tables, measure_table, BootstrapCi, Estimator, Interval, MeasuredTable, Measures,
+    NullSummary, Resampling, Unit, MAX_ALPHABET,
 };
 
 /// Coverage of the bootstrap intervals (as `sgdc measure --bootstrap`).
@@ -27,11 +27,7 @@ struct Options {
 }
 
 /// One checkpoint's results.
-struct Row {
-    m: Measures,
-    ci: Option<BootstrapCi>,
-    null: Option<NullSummary>,
-}
+type Row = MeasuredTable;
 
 fn estimator(name: &str) -> Result<Estimator> {
     match name {
@@ -136,18 +132,13 @@ fn compute(
             .iter()
             .enumerate()
             .map(|(i, tab)| {
-                let index = i as u64;
-                Ok(Row {
-                    m: Measures::from_table(tab, est, unit),
-                    ci: o
-                        .bootstrap
-                        .map(|b| bootstrap_ci(tab, b, CI_LEVEL, o.seed, index, est, unit))
-                        .transpose()?,
-                    null: o
-                        .null
-                        .map(|b| permutation_null(tab, b, o.seed, index, est, unit))
-                        .transpose()?,
-                })
+                let r = Resampling {
+                    bootstrap: o.bootstrap,
+                    null: o.null,
+                    level: CI_LEVEL,
+                    seed: o.seed,
+                };
+                Ok(measure_table(tab, i as u64, &r, est, unit)?)
             })
             .collect()
     })?;

@@ -4,8 +4,8 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use serde_json::{json, Map, Value};
 use sgd_complexity::info::{
-    bootstrap_ci, curve_tables, input::read_labels, input::LabelArray, permutation_null,
-    to_symbols, BootstrapCi, Estimator, Measures, NullSummary, Table3, Unit, MAX_ALPHABET,
+    curve_tables, input::read_labels, input::LabelArray, measure_table, to_symbols, BootstrapCi,
+    Estimator, MeasuredTable, Measures, NullSummary, Resampling, Table3, Unit, MAX_ALPHABET,
 };
 use sgd_complexity::Error;
 
@@ -72,11 +72,7 @@ impl From<EstimatorArg> for Estimator {
 }
 
 /// One checkpoint's results.
-struct Row {
-    m: Measures,
-    ci: Option<BootstrapCi>,
-    null: Option<NullSummary>,
-}
+type Row = MeasuredTable;
 
 /// Run the command; every error is a one-line message naming the input at fault, and every
 /// error about the inputs is a library [`Error`] (exit status 2).
@@ -197,18 +193,13 @@ fn classes(given: Option<usize>, inputs: [&LabelArray; 3]) -> Result<usize, Erro
 }
 
 fn row(t: &Table3, index: u64, args: &MeasureArgs, est: Estimator) -> Result<Row> {
-    let unit = Unit::Bits;
-    Ok(Row {
-        m: Measures::from_table(t, est, unit),
-        ci: args
-            .bootstrap
-            .map(|b| bootstrap_ci(t, b, CI_LEVEL, args.seed, index, est, unit))
-            .transpose()?,
-        null: args
-            .null
-            .map(|b| permutation_null(t, b, args.seed, index, est, unit))
-            .transpose()?,
-    })
+    let r = Resampling {
+        bootstrap: args.bootstrap,
+        null: args.null,
+        level: CI_LEVEL,
+        seed: args.seed,
+    };
+    Ok(measure_table(t, index, &r, est, Unit::Bits)?)
 }
 
 fn estimator_name(args: &MeasureArgs) -> &'static str {

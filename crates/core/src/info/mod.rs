@@ -21,6 +21,6 @@ pub use curve::{curve, curve_tables};
 pub use measures::{entropy_nats, entropy_of_law_nats, Entropies, Estimator, Measures, Unit};
 pub use table::{infer_alphabet, to_symbols, Label, Table3, MAX_ALPHABET};
 pub use uncertainty::{
-    bootstrap, bootstrap_ci, percentile_interval, permutation_null, quantile, resample_table,
-    shuffle_y_table, BootstrapCi, Interval, NullSummary,
+    bootstrap, bootstrap_ci, measure_table, percentile_interval, permutation_null, quantile,
+    resample_table, shuffle_y_table, BootstrapCi, Interval, MeasuredTable, NullSummary, Resampling,
 };

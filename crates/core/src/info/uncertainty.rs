@@ -199,6 +199,54 @@ pub fn bootstrap_ci(
     })
 }
 
+/// What to add to a table's measures: a percentile bootstrap interval at `level` from
+/// `bootstrap` replicates and a permutation null from `null` shuffles, each when asked, seeded
+/// from `seed`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Resampling {
+    /// Bootstrap replicates (`None`: no interval).
+    pub bootstrap: Option<usize>,
+    /// Null shuffles (`None`: no null).
+    pub null: Option<usize>,
+    /// Level of the bootstrap interval.
+    pub level: f64,
+    /// Master seed of the resampling streams.
+    pub seed: u64,
+}
+
+/// A table's measures with their interval and null when asked: one row of `sgdc measure`.
+#[derive(Debug, Clone)]
+pub struct MeasuredTable {
+    /// The measures.
+    pub m: Measures,
+    /// The bootstrap interval, when asked.
+    pub ci: Option<BootstrapCi>,
+    /// The permutation null, when asked.
+    pub null: Option<NullSummary>,
+}
+
+/// The measures of table `t` (the `index`-th of a curve: its resampling sub-stream) with the
+/// interval and null that `r` asks for; `sgdc measure` and the Python package both report this.
+pub fn measure_table(
+    t: &Table3,
+    index: u64,
+    r: &Resampling,
+    est: Estimator,
+    unit: Unit,
+) -> Result<MeasuredTable> {
+    Ok(MeasuredTable {
+        m: Measures::from_table(t, est, unit),
+        ci: r
+            .bootstrap
+            .map(|b| bootstrap_ci(t, b, r.level, r.seed, index, est, unit))
+            .transpose()?,
+        null: r
+            .null
+            .map(|b| permutation_null(t, b, r.seed, index, est, unit))
+            .transpose()?,
+    })
+}
+
 /// The permutation null of mu from `b` shuffles of Y, seeded from `seed` with sub-stream
 /// `index`.
 pub fn permutation_null(
