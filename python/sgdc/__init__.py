@@ -18,14 +18,16 @@ from typing import Iterable, Optional, Sequence
 import numpy as np
 
 from . import _sgdc
-from ._sgdc import FORMAT_VERSION, __version__, checkpoint_steps
+from ._sgdc import FORMAT_VERSION, LinearFit, __version__, checkpoint_steps
 
 __all__ = [
     "FORMAT_VERSION",
+    "LinearFit",
     "Recorder",
     "Verdict",
     "checkpoint_steps",
     "curve",
+    "fit_linear",
     "measures",
     "predict",
     "report",
@@ -70,6 +72,21 @@ def curve(F, l, y, *, classes=None, estimator="plugin", bootstrap=None, null=Non
     return d
 
 
+def fit_linear(x, y, *, l2=1e-4, tol=1e-5, max_iter=2000) -> LinearFit:
+    """The harness's own linear classifier L: binary logistic regression with an L2 penalty
+    ``l2`` on the weights, fitted from zero by full-batch L-BFGS in float64 until the gradient
+    norm is at most ``tol`` (the trainer's objective, iteration and defaults; the inputs are held
+    as float32, as the trainer holds them).
+
+    ``x``: n inputs (any real dtype, n x d, or n x ... flattened, e.g. images); ``y``: their
+    binary labels (0/1). Returns a :class:`LinearFit` with ``predict(x)``, ``w``, ``b``,
+    ``iterations``, ``grad_norm`` and ``converged``. Pass it to :class:`Recorder` as
+    ``linear=`` with ``x_test`` / ``x_train``.
+    """
+    return _sgdc.fit_linear(_array(x, "x"), _array(y, "y"), l2=float(l2), tol=float(tol),
+                            max_iter=int(max_iter))
+
+
 def predict(model, loader, device=None):
     """Hard predictions (argmax of the outputs) of a ``torch.nn.Module`` over a data loader of
     ``(inputs, targets)`` batches, in loader order, as a uint8 array (torch needed only here)."""
@@ -98,13 +115,36 @@ class Recorder:
     the last one included, the training predictions), then :meth:`finish`. Used as a context
     manager, it finishes on success and marks the run failed when the block raises.
 
-    ``linear_test`` / ``linear_train`` are the predictions of the reference classifier L, which
-    you supply (the manifest records ``config.linear.source = "supplied"``).
+    The reference classifier L comes one of two ways. Either ``linear=`` a :class:`LinearFit`
+    (from :func:`fit_linear`, the harness's own fit) with the inputs ``x_test`` and ``x_train``
+    it predicts (the manifest records ``config.linear.source = "sgdc"`` with the fit's settings
+    and convergence), or ``linear_test`` / ``linear_train``, L's predictions made by you (the
+    manifest records ``config.linear.source = "supplied"``).
     """
 
-    def __init__(self, out, *, seed, y_test, linear_test, y_train, linear_train,
-                 steps_per_epoch, name="own", y_train_clean=None, config=None,
-                 device="unknown", threads=0, versions=None, overwrite=False):
+    def __init__(self, out, *, seed, y_test, y_train, steps_per_epoch, linear_test=None,
+                 linear_train=None, linear=None, x_test=None, x_train=None, name="own",
+                 y_train_clean=None, config=None, device="unknown", threads=0, versions=None,
+                 overwrite=False):
+        linear_json = None
+        if linear is not None:
+            if not isinstance(linear, LinearFit):
+                raise ValueError(f"linear: expected an sgdc.LinearFit (from sgdc.fit_linear), "
+                                 f"got {type(linear).__name__}")
+            if linear_test is not None or linear_train is not None:
+                raise ValueError("linear: pass either linear= (with x_test, x_train) or "
+                                 "linear_test= and linear_train=, not both")
+            for arg, v in (("x_test", x_test), ("x_train", x_train)):
+                if v is None:
+                    raise ValueError(f"{arg}: needed with linear= (the inputs L predicts)")
+            linear_test = linear.predict(_array(x_test, "x_test"), argument="x_test")
+            linear_train = linear.predict(_array(x_train, "x_train"), argument="x_train")
+            linear_json = linear.manifest_json()
+        else:
+            for arg, v in (("linear_test", linear_test), ("linear_train", linear_train)):
+                if v is None:
+                    raise ValueError(f"{arg}: missing; pass L's predictions, or linear= an "
+                                     f"sgdc.fit_linear(...) with x_test= and x_train=")
         args = dict(
             y_test=_array(y_test, "y_test"), linear_test=_array(linear_test, "linear_test"),
             y_train=_array(y_train, "y_train"), linear_train=_array(linear_train, "linear_train"),
@@ -118,7 +158,8 @@ class Recorder:
         self._w = _sgdc.RunWriter(
             os.fspath(out), name, int(seed), args["y_test"], args["linear_test"],
             args["y_train"], args["linear_train"], float(steps_per_epoch),
-            y_train_clean=clean, config_json=config_json, device=str(device),
+            y_train_clean=clean, config_json=config_json, linear_json=linear_json,
+            device=str(device),
             threads=int(threads), versions=dict(versions or {}), overwrite=overwrite,
         )
         self.out = Path(out)

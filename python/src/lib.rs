@@ -3,6 +3,7 @@
 //! The bindings under the Python package `sgdc`: the harness's own code, not a re-implementation.
 //!
 //! - [`measure`]: `measures` and `curve` over NumPy label arrays (the numbers of `sgdc measure`).
+//! - [`linear`]: `fit_linear`, the harness's own fit of L (float64 L-BFGS).
 //! - [`record`]: `RunWriter`, the run folder of a training loop that is not sgdc's.
 //! - [`verdict`]: `report_json` (the evaluation of `sgdc report`) and `checkpoint_steps`.
 //! - [`labels`]: NumPy arrays as `u8` symbols; [`error`]: Python exceptions, never panics.
@@ -10,6 +11,7 @@
 
 pub mod error;
 pub mod labels;
+pub mod linear;
 pub mod measure;
 pub mod record;
 pub mod verdict;
@@ -23,6 +25,8 @@ fn _sgdc(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(measure::curve, m)?)?;
     m.add_function(wrap_pyfunction!(verdict::report_json, m)?)?;
     m.add_function(wrap_pyfunction!(verdict::checkpoint_steps, m)?)?;
+    m.add_function(wrap_pyfunction!(linear::fit_linear, m)?)?;
+    m.add_class::<linear::LinearFit>()?;
     m.add_class::<record::RunWriter>()?;
     m.add("FORMAT_VERSION", sgd_complexity::run::FORMAT_VERSION)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

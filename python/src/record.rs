@@ -114,7 +114,7 @@ pub fn write_experiment(out: &Path, name: &str, seeds: &BTreeSet<u64>) -> Result
             let text = format!(
                 "[experiment]\nname = \"{name}\"\ntitle = \"{name} (recorded from a training loop of its own)\"\n\
                  kind = \"task\"\nclaims = [{}]\n\
-                 note = \"Recorded with the Python package's Recorder from a training loop outside sgdc; L's predictions supplied by the user (manifest: config.linear).\"\n\
+                 note = \"Recorded with the Python package's Recorder from a training loop outside sgdc; how L was obtained (sgdc's fit or the user's predictions) is in each run's manifest, config.linear.\"\n\
                  counts_for_c9 = false\n\n[tiers.quick]\nseeds = []\n\n[tiers.full]\nseeds = []\n\n\
                  # Leave [train] empty: the run folders' names hash it.\n[train]\n",
                 RECORDED_CLAIMS.map(|c| format!("\"{c}\"")).join(", ")
@@ -256,7 +256,7 @@ impl RunWriter {
 impl RunWriter {
     /// Start a run folder for `seed` of experiment `name` under the output folder `out`.
     #[new]
-    #[pyo3(signature = (out, name, seed, y_test, linear_test, y_train, linear_train, steps_per_epoch, *, y_train_clean=None, config_json="{}", device="unknown", threads=0, versions=BTreeMap::new(), overwrite=false))]
+    #[pyo3(signature = (out, name, seed, y_test, linear_test, y_train, linear_train, steps_per_epoch, *, y_train_clean=None, config_json="{}", linear_json=None, device="unknown", threads=0, versions=BTreeMap::new(), overwrite=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         out: PathBuf,
@@ -269,6 +269,7 @@ impl RunWriter {
         steps_per_epoch: f64,
         y_train_clean: Option<&Bound<'_, PyAny>>,
         config_json: &str,
+        linear_json: Option<&str>,
         device: &str,
         threads: usize,
         versions: BTreeMap<String, String>,
@@ -305,6 +306,15 @@ impl RunWriter {
             };
             let user: serde_json::Value = serde_json::from_str(config_json)
                 .map_err(|e| BindError::arg("config", format!("not JSON: {e}")))?;
+            // How L came about: the harness's own fit (its settings and outcome) or the user's.
+            let linear = match linear_json {
+                Some(j) => serde_json::from_str(j)
+                    .map_err(|e| BindError::arg("linear", format!("not JSON: {e}")))?,
+                None => serde_json::json!({
+                    "source": "supplied",
+                    "note": "predictions of L supplied by the user, not fitted by sgdc",
+                }),
+            };
             let key = run_key(name, "main", seed, &toml::Table::new(), &Role::Train);
             let dir = out
                 .join("runs")
@@ -327,10 +337,7 @@ impl RunWriter {
                 config: serde_json::json!({
                     "recorder": "sgdc Python package (Recorder)",
                     "steps_per_epoch": steps_per_epoch,
-                    "linear": {
-                        "source": "supplied",
-                        "note": "predictions of L supplied by the user, not fitted by sgdc",
-                    },
+                    "linear": linear,
                     "user": user,
                 }),
                 versions: all_versions,

@@ -1,5 +1,7 @@
-//! The fixed linear classifier L of the paper: binary logistic regression with an L2 penalty on
-//! the weights, fitted by deterministic full-batch L-BFGS (memory 10, Armijo backtracking).
+//! The fixed linear classifier L of the paper on libtorch tensors: binary logistic regression
+//! with an L2 penalty on the weights, fitted by the deterministic full-batch L-BFGS of
+//! [`sgdc_core::linear`] (memory 10, Armijo backtracking), the objective evaluated by libtorch
+//! (CPU or CUDA).
 //!
 //! The objective `mean(softplus(z) - y z) + l2/2 |w|^2` with `z = x.w + b` is strictly convex in
 //! `w`, so the fit is a well-defined function of the data; the iteration count and final gradient
@@ -17,29 +19,10 @@ use crate::model::check_torch;
 fn c<T>(r: std::result::Result<T, tch::TchError>) -> Result<T> {
     check_torch("linear fit", r)
 }
-use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
 use tch::{Kind, Tensor};
 
-/// A fitted logistic regression.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LinearFit {
-    /// Weights, one per input coordinate.
-    pub w: Vec<f64>,
-    /// Bias.
-    pub b: f64,
-    /// L-BFGS iterations run.
-    pub iterations: usize,
-    /// Objective and gradient evaluations (iterations plus line-search trials).
-    #[serde(default)]
-    pub evaluations: usize,
-    /// Final objective value.
-    pub loss: f64,
-    /// Final gradient norm (Euclidean, weights and bias).
-    pub grad_norm: f64,
-    /// Whether the gradient norm fell below the tolerance.
-    pub converged: bool,
-}
+pub use sgdc_core::linear::LinearFit;
+use sgdc_core::linear::{minimize, Objective};
 
 /// Elements per row block of the inputs (32 MB in float64).
 const BLOCK_ELEMENTS: usize = 1 << 22;
@@ -97,7 +80,9 @@ impl Problem {
             l2,
         })
     }
+}
 
+impl Objective for Problem {
     /// Objective and gradient at `theta = [w..., b]`, all in float64: with float32 scores the
     /// objective is only resolved to ~1e-8, below the decrease a line search near the optimum
     /// must see, and the fit stopped short of the gradient tolerance.
@@ -135,10 +120,6 @@ impl Problem {
     }
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
 /// Fit L on inputs `x` (`[n, ...]`, float32, any device) with binary targets `y`.
 pub fn fit(x: &Tensor, y: &[u8], cfg: &LinearConfig) -> Result<LinearFit> {
     fit_with(x, y, cfg, LAYOUT)
@@ -165,118 +146,25 @@ fn fit_with(x: &Tensor, y: &[u8], cfg: &LinearConfig, layout: Layout) -> Result<
         Tensor::f_from_slice(&yf).and_then(|t| t.f_to_device(x.device())),
     )?;
     let p = Problem::new(&x, &yt, cfg.l2, layout)?;
-    let mut theta = vec![0f64; d + 1];
-    let (mut f, mut g) = p.eval(&theta)?;
-    let mut evaluations = 1;
-    let mut hist: VecDeque<(Vec<f64>, Vec<f64>, f64)> = VecDeque::new();
-    let mut iterations = 0;
-    let mut gnorm = dot(&g, &g).sqrt();
-    while iterations < cfg.max_iter && gnorm > cfg.tol {
-        let dir = lbfgs_direction(&hist, &g, gnorm);
-        let mut slope = dot(&g, &dir);
-        let dir = if slope >= 0.0 {
-            // Not a descent direction (numerical trouble): fall back to steepest descent.
-            hist.clear();
-            slope = -dot(&g, &g);
-            g.iter().map(|v| -v).collect()
-        } else {
-            dir
-        };
-        let accepted = armijo(&p, &theta, &dir, f, slope, &mut evaluations)?;
-        iterations += 1;
-        let Some((cand, fc, gc)) = accepted else {
-            break; // no decrease representable in float32: as converged as it gets
-        };
-        let s: Vec<f64> = cand.iter().zip(&theta).map(|(a, b)| a - b).collect();
-        let yv: Vec<f64> = gc.iter().zip(&g).map(|(a, b)| a - b).collect();
-        let sy = dot(&s, &yv);
-        if sy > 1e-12 {
-            if hist.len() == 10 {
-                hist.pop_front();
-            }
-            hist.push_back((s, yv, 1.0 / sy));
-        }
-        theta = cand;
-        f = fc;
-        g = gc;
-        gnorm = dot(&g, &g).sqrt();
-    }
-    let b = theta.pop().unwrap_or(0.0);
-    Ok(LinearFit {
-        w: theta,
-        b,
-        iterations,
-        evaluations,
-        loss: f,
-        grad_norm: gnorm,
-        converged: gnorm <= cfg.tol,
-    })
+    minimize(&p, d, cfg.tol, cfg.max_iter)
 }
 
-/// The L-BFGS direction `-H g` by the two-loop recursion over the stored pairs `(s, y, 1 / s.y)`
-/// (before any pair: the gradient scaled by `1 / max(|g|, 1)`).
-fn lbfgs_direction(hist: &VecDeque<(Vec<f64>, Vec<f64>, f64)>, g: &[f64], gnorm: f64) -> Vec<f64> {
-    let mut q = g.to_vec();
-    let mut alphas = Vec::with_capacity(hist.len());
-    for (s, yv, rho) in hist.iter().rev() {
-        let a = rho * dot(s, &q);
-        q.iter_mut().zip(yv).for_each(|(qi, yi)| *qi -= a * yi);
-        alphas.push(a);
+/// Hard predictions of `fit` (1 where `x.w + b > 0`, in float32) for inputs `x` (`[n, ...]`,
+/// float32, any device).
+pub fn predict(fit: &LinearFit, x: &Tensor) -> Result<Vec<u8>> {
+    let n = x.size().first().copied().unwrap_or(0);
+    let x = c(x.f_reshape([n, -1]))?;
+    if x.size()[1] as usize != fit.w.len() {
+        return Err(Error::LengthMismatch {
+            what: "linear classifier input".into(),
+            got: x.size()[1] as usize,
+            expected: fit.w.len(),
+        });
     }
-    let gamma = match hist.back() {
-        Some((s, yv, _)) => dot(s, yv) / dot(yv, yv),
-        None => 1.0 / gnorm.max(1.0),
-    };
-    q.iter_mut().for_each(|v| *v *= gamma);
-    for ((s, yv, rho), a) in hist.iter().zip(alphas.iter().rev()) {
-        let b = rho * dot(yv, &q);
-        q.iter_mut().zip(s).for_each(|(qi, si)| *qi += (a - b) * si);
-    }
-    q.iter().map(|v| -v).collect()
-}
-
-/// Armijo backtracking from `theta` along `dir` (objective `f`, directional slope `slope`):
-/// the first of 40 halvings of the step that decreases the objective enough, with its value
-/// and gradient, or `None`.
-#[allow(clippy::type_complexity)]
-fn armijo(
-    p: &Problem,
-    theta: &[f64],
-    dir: &[f64],
-    f: f64,
-    slope: f64,
-    evaluations: &mut usize,
-) -> Result<Option<(Vec<f64>, f64, Vec<f64>)>> {
-    let mut step = 1.0;
-    for _ in 0..40 {
-        let cand: Vec<f64> = theta.iter().zip(dir).map(|(t, d)| t + step * d).collect();
-        let (fc, gc) = p.eval(&cand)?;
-        *evaluations += 1;
-        if fc.is_finite() && fc <= f + 1e-4 * step * slope {
-            return Ok(Some((cand, fc, gc)));
-        }
-        step *= 0.5;
-    }
-    Ok(None)
-}
-
-impl LinearFit {
-    /// Hard predictions (1 where `x.w + b > 0`) for inputs `x` (`[n, ...]`, float32).
-    pub fn predict(&self, x: &Tensor) -> Result<Vec<u8>> {
-        let n = x.size().first().copied().unwrap_or(0);
-        let x = c(x.f_reshape([n, -1]))?;
-        if x.size()[1] as usize != self.w.len() {
-            return Err(Error::LengthMismatch {
-                what: "linear classifier input".into(),
-                got: x.size()[1] as usize,
-                expected: self.w.len(),
-            });
-        }
-        let w32: Vec<f32> = self.w.iter().map(|&v| v as f32).collect();
-        let w = c(Tensor::from_slice(&w32).f_to_device(x.device()))?;
-        let z = c(x.f_mv(&w))? + self.b;
-        super::eval::to_u8(&c(z.f_gt(0.0))?)
-    }
+    let w32: Vec<f32> = fit.w.iter().map(|&v| v as f32).collect();
+    let w = c(Tensor::from_slice(&w32).f_to_device(x.device()))?;
+    let z = c(x.f_mv(&w))? + fit.b;
+    super::eval::to_u8(&c(z.f_gt(0.0))?)
 }
 
 #[cfg(test)]
@@ -424,5 +312,33 @@ mod tests {
         for (a, b) in theta(&once).iter().zip(&theta(&streamed)) {
             assert!((a - b).abs() <= 1e-6 * a.abs().max(1.0), "{a} vs {b}");
         }
+    }
+
+    /// The plain-Rust fit of `sgdc_core::linear` (the Python package's) reaches the optimum of
+    /// this one: same objective, start, iteration and tolerance, float64 sums in other orders.
+    #[test]
+    fn dense_fit_reaches_the_same_optimum() {
+        let (x, y) = noisy_logistic(13);
+        let cfg = tight();
+        let torch = fit(&as_tensor(&x), &y, &cfg).expect("fit");
+        let flat: Vec<f32> = x.iter().flatten().map(|&v| v as f32).collect();
+        let rows = sgdc_core::linear::Rows::new(&flat, x.len(), x[0].len(), "x").expect("rows");
+        let settings = sgdc_core::linear::FitSettings {
+            l2: cfg.l2,
+            tol: cfg.tol,
+            max_iter: cfg.max_iter,
+        };
+        let dense = sgdc_core::linear::fit_dense(rows, &y, &settings).expect("fit");
+        assert!(torch.converged && dense.converged);
+        for (j, (a, b)) in theta(&torch).iter().zip(&theta(&dense)).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-6 * a.abs().max(1.0),
+                "theta[{j}]: {a} vs {b}"
+            );
+        }
+        assert_eq!(
+            predict(&torch, &as_tensor(&x)).expect("predict"),
+            dense.predict_rows(rows).expect("predict")
+        );
     }
 }

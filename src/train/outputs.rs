@@ -63,8 +63,8 @@ pub(super) fn fit_linear(lp: &Loop, ctx: &Ctx) -> Result<LinearOutcome> {
     let fit = linear::fit(&lp.train.x, &targets, &ctx.cfg.linear)?;
     let seconds = start.elapsed().as_secs_f64();
     Ok(LinearOutcome {
-        train: fit.predict(&lp.train.x)?,
-        test: fit.predict(&lp.test.x)?,
+        train: linear::predict(&fit, &lp.train.x)?,
+        test: linear::predict(&fit, &lp.test.x)?,
         fit,
         targets,
         seconds,

@@ -6,6 +6,7 @@
 //! - [`error`]: the one error type and who can fix each failure.
 //! - [`rng`]: the named random streams every random choice is drawn from.
 //! - [`info`]: the information measures over hard predictions (I(F;Y), mu, ...).
+//! - [`linear`]: the linear classifier L (logistic regression, L-BFGS in float64).
 //! - [`run`]: the run-folder format (arrays, manifest, atomic writes).
 //! - [`data`]: examples, tasks and the synthetic data models.
 //! - [`thresholds`]: the claims' thresholds and the departure (T0) rule.
@@ -14,6 +15,7 @@
 pub mod data;
 pub mod error;
 pub mod info;
+pub mod linear;
 pub mod rng;
 pub mod run;
 pub mod thresholds;
