@@ -39,6 +39,17 @@ python profile="release":
     .venv-python/bin/maturin build {{ if profile == "release" { "--release" } else { "" } }} -m python/Cargo.toml -i .venv-python/bin/python --out target/wheels --auditwheel skip
     .venv-python/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps --no-index --find-links target/wheels sgdc
 
+# The worked example (examples/pytorch-loop/): a plain PyTorch loop on binary MNIST recorded with
+# the Python package, verdicts on C2-C5. Installs torch 2.11.0 (PyPI's CUDA build: ~2.7 GB of
+# wheels, 4.7 GB installed) and NumPy into .venv-example/, the release wheel of `sgdc`, and MNIST
+# when it is missing; extra arguments go to train.py (e.g. `just example-pytorch --device cuda`).
+example-pytorch *args: python
+    test -x .venv-example/bin/python || python3 -m venv .venv-example
+    .venv-example/bin/pip install --quiet --disable-pip-version-check -r examples/pytorch-loop/requirements.txt
+    .venv-example/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps --no-index --find-links target/wheels sgdc
+    test -f "${SGDC_DATA_DIR:-data}/mnist/train-images-idx3-ubyte" || just data
+    .venv-example/bin/python examples/pytorch-loop/train.py {{args}}
+
 # Fuzz every reader of outside bytes (.npy, CSV/TSV columns, text labels, IDX, CIFAR binary,
 # training, experiment and sweep TOML, run-folder files) with arbitrary bytes and mutations of the
 # valid files in tests/fuzz/corpus: 110,000 executions per reader, over 1,000,000 in all, on
@@ -66,10 +77,12 @@ data:
 bench-info:
     cargo bench --no-default-features --bench bench_main -- info/
 
-# Binary mu side by side with sklearn, dit and numpy, ratios from one run (venv in .venv-compare/).
-compare-info:
+# Binary mu side by side with sklearn, dit, numpy and sgdc from Python, ratios from one run
+# (venv in .venv-compare/, with the release wheel of the Python package).
+compare-info: python
     test -x .venv-compare/bin/python || python3 -m venv .venv-compare
     .venv-compare/bin/pip install --quiet --disable-pip-version-check 'dit==2.3.*' numpy scikit-learn
+    .venv-compare/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps --no-index --find-links target/wheels sgdc
     cargo build --release --no-default-features --example info_timing
     .venv-compare/bin/python scripts/compare_info.py
 # Theory simulator: the default sweep, its table, JSON, claim C8 and figure into results/theory.

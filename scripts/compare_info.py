@@ -12,6 +12,8 @@ excluded everywhere):
   - numpy: np.bincount(4 f + 2 l + y) and the entropy formulas.
   - sgdc: examples/info_timing (release build) reads the .npy files, then times the read floor
     (reading the three arrays once) and counting + all measures.
+  - sgdc from Python: the Python package's sgdc.measures(f, l, y, classes=2) on the same uint8
+    arrays, in this process (skipped with a note when the package is not installed).
 """
 import argparse
 import json
@@ -114,6 +116,12 @@ def main():
         out = subprocess.run([a.timing_bin, *paths, str(a.rust_repeats)], check=True, capture_output=True, text=True)
     ours = json.loads(out.stdout)
     results = {"sgdc": (ours["mu_s"], ours), "read floor (Rust)": (ours["floor_s"], None)}
+    try:
+        import sgdc
+
+        results["sgdc from Python"] = timed(lambda: sgdc.measures(f, l, y, classes=2), max(a.repeats, 20))
+    except ImportError:
+        print("(the sgdc Python package is not installed here: `just compare-info` installs it)")
     results["numpy bincount"] = timed(lambda: via_numpy(f, l, y), max(a.repeats, 5))
     results["dit"] = timed(lambda: via_dit(f, l, y), a.repeats)
     results["sklearn"] = timed(lambda: via_sklearn(f, l, y), a.repeats)

@@ -18,17 +18,22 @@ from typing import Iterable, Optional, Sequence
 import numpy as np
 
 from . import _sgdc
-from ._sgdc import FORMAT_VERSION, LinearFit, __version__, checkpoint_steps
+from ._sgdc import (
+    FORMAT_VERSION, SEED_BATCH, SEED_CAP, LinearFit, __version__, checkpoint_steps, next_seeds,
+)
 
 __all__ = [
     "FORMAT_VERSION",
     "LinearFit",
     "Recorder",
+    "SEED_BATCH",
+    "SEED_CAP",
     "Verdict",
     "checkpoint_steps",
     "curve",
     "fit_linear",
     "measures",
+    "next_seeds",
     "predict",
     "report",
     "verdicts",

@@ -25,6 +25,9 @@ fn _sgdc(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(measure::curve, m)?)?;
     m.add_function(wrap_pyfunction!(verdict::report_json, m)?)?;
     m.add_function(wrap_pyfunction!(verdict::checkpoint_steps, m)?)?;
+    m.add_function(wrap_pyfunction!(verdict::next_seeds, m)?)?;
+    m.add("SEED_BATCH", sgd_complexity::claims::thresholds::SEED_BATCH)?;
+    m.add("SEED_CAP", sgd_complexity::claims::thresholds::SEED_CAP)?;
     m.add_function(wrap_pyfunction!(linear::fit_linear, m)?)?;
     m.add_class::<linear::LinearFit>()?;
     m.add_class::<record::RunWriter>()?;

@@ -182,3 +182,12 @@ pub fn checkpoint_steps(
         .collect())
     })
 }
+
+/// The harness's next batch of seeds for an undecided claim: after `own` seeds (the first
+/// ones run) and all `used` so far, the smallest seeds above every own seed not used yet, at
+/// most `SEED_BATCH` of them and never more than `SEED_CAP` in all; empty at the cap
+/// (`claims::decide::next_batch`, what `sgdc verify` runs).
+#[pyfunction]
+pub fn next_seeds(own: Vec<u64>, used: Vec<u64>) -> PyResult<Vec<u64>> {
+    guard(|| Ok(sgd_complexity::claims::decide::next_batch(&own, &used)))
+}
