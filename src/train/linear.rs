@@ -127,17 +127,7 @@ pub fn fit(x: &Tensor, y: &[u8], cfg: &LinearConfig) -> Result<LinearFit> {
 
 fn fit_with(x: &Tensor, y: &[u8], cfg: &LinearConfig, layout: Layout) -> Result<LinearFit> {
     let n = y.len();
-    if n == 0 {
-        return Err(Error::Empty("linear classifier training set".into()));
-    }
-    if let Some((i, &v)) = y.iter().enumerate().find(|(_, &v)| v > 1) {
-        return Err(Error::LabelOutOfRange {
-            what: "linear classifier targets".into(),
-            value: v as i64,
-            index: i,
-            size: 2,
-        });
-    }
+    sgdc_core::linear::check_targets(y)?;
     let x = check_torch("linear fit", x.f_reshape([n as i64, -1]))?;
     let d = x.size().get(1).map_or(0, |&d| d as usize);
     let yf: Vec<f64> = y.iter().map(|&v| v as f64).collect();

@@ -124,14 +124,7 @@ pub fn fit_dense(rows: Rows<'_>, y: &[u8], settings: &FitSettings) -> Result<Lin
             expected: rows.n,
         });
     }
-    if let Some((i, &v)) = y.iter().enumerate().find(|(_, &v)| v > 1) {
-        return Err(Error::LabelOutOfRange {
-            what: "linear classifier targets (binary)".into(),
-            value: v as i64,
-            index: i,
-            size: 2,
-        });
-    }
+    super::check_targets(y)?;
     let p = Dense {
         rows,
         y: y.iter().map(|&v| v as f64).collect(),

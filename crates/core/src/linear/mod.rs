@@ -36,6 +36,22 @@ pub struct LinearFit {
     pub converged: bool,
 }
 
+/// Check that L's training targets are binary (0 or 1) and not empty, naming the first other.
+pub fn check_targets(y: &[u8]) -> crate::Result<()> {
+    if y.is_empty() {
+        return Err(crate::Error::Empty("linear classifier training set".into()));
+    }
+    match y.iter().enumerate().find(|(_, &v)| v > 1) {
+        Some((i, &v)) => Err(crate::Error::LabelOutOfRange {
+            what: "linear classifier targets".into(),
+            value: v as i64,
+            index: i,
+            size: 2,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// How far to fit: the penalty and the stopping rule.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FitSettings {
