@@ -20,6 +20,10 @@ pub mod claims;
 pub mod data;
 #[cfg(feature = "torch")]
 pub mod model;
+#[cfg(feature = "torch")]
+pub mod network_timeline;
+#[cfg(feature = "torch")]
+pub mod ntk;
 pub mod paths;
 pub mod report;
 #[cfg(feature = "torch")]

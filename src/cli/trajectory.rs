@@ -39,6 +39,18 @@ pub struct TrajectoryArgs {
     /// weights and noise). Writes network.md, network_curves.md and network.json under --out.
     #[arg(long, value_name = "RUN_DIR")]
     pub network: Option<PathBuf>,
+    /// With --network: forecast the run's own timeline from its tangent kernel (`ntk`): its
+    /// spectrum by Hermite degree, measured at initialisation and at the end, in the closed form
+    /// instead of the configured spectrum, with T0 and the departures in SGD steps beside the
+    /// recorded ones. Writes timeline.md and timeline.json under --out.
+    #[arg(long, value_name = "KIND", requires = "network", value_parser = ["ntk"])]
+    pub spectrum: Option<String>,
+    /// Gaussian points of the spectrum's sample (with --spectrum).
+    #[arg(long, default_value_t = 16384)]
+    pub spectrum_points: usize,
+    /// Independent groups of the sample, for the spectrum's standard error (with --spectrum).
+    #[arg(long, default_value_t = 8)]
+    pub spectrum_groups: usize,
 }
 
 /// Run the command.
@@ -63,6 +75,9 @@ pub fn run_cmd(args: TrajectoryArgs) -> Result<()> {
         cfg.model.noise = r;
     }
     cfg.check()?;
+    if let (Some(dir), Some(_)) = (&args.network, &args.spectrum) {
+        return timeline(dir, &cfg, &args);
+    }
     if let Some(dir) = &args.network {
         let net = NetworkRun::load(dir)?;
         let cmp = compare(&net, &cfg)?;
@@ -110,6 +125,50 @@ pub fn run_cmd(args: TrajectoryArgs) -> Result<()> {
         writeln!(out, "{table}")?;
     }
     Ok(())
+}
+
+/// `--network RUN --spectrum ntk`: the run's timeline forecast from its own spectrum.
+#[cfg(feature = "torch")]
+fn timeline(dir: &Path, cfg: &TrajectoryConfig, args: &TrajectoryArgs) -> Result<()> {
+    use sgd_complexity::network_timeline::forecast;
+    use sgd_complexity::ntk::SpectrumOptions;
+    let opts = SpectrumOptions {
+        points: args.spectrum_points,
+        groups: args.spectrum_groups,
+        seed: cfg.seed,
+        ..SpectrumOptions::default()
+    };
+    eprintln!(
+        "trajectory: measuring the tangent kernel of {} at initialisation and at the end ({} points) ...",
+        dir.display(),
+        opts.points
+    );
+    let t = forecast(dir, cfg, &opts)?;
+    let table = t.markdown();
+    if let Some(out) = &args.out {
+        std::fs::create_dir_all(out)
+            .with_context(|| format!("{}: cannot create", out.display()))?;
+        write_atomic(&out.join("timeline.md"), table.as_bytes())?;
+        write_atomic(
+            &out.join("timeline.json"),
+            serde_json::to_string_pretty(&t)?.as_bytes(),
+        )?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&t)?)?;
+    } else {
+        writeln!(stdout, "{table}")?;
+    }
+    Ok(())
+}
+
+/// Without libtorch the network cannot be rebuilt: a clear error.
+#[cfg(not(feature = "torch"))]
+fn timeline(_dir: &Path, _cfg: &TrajectoryConfig, _args: &TrajectoryArgs) -> Result<()> {
+    anyhow::bail!(
+        "--spectrum ntk needs the network, hence libtorch: this sgdc was built without the torch feature"
+    )
 }
 
 /// Write `bytes` to `path` through a temporary file and a rename.

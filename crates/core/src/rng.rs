@@ -32,6 +32,8 @@ pub enum Stream {
     Dropout,
     /// Bootstrap resamples of seeds when a claim over seeds is decided.
     SeedBootstrap,
+    /// Gaussian points at which a network's tangent kernel is sampled (its degree spectrum).
+    Spectrum,
 }
 
 impl Stream {
@@ -48,6 +50,7 @@ impl Stream {
             Stream::Subsample => 8,
             Stream::Dropout => 9,
             Stream::SeedBootstrap => 10,
+            Stream::Spectrum => 11,
         }
     }
 }
