@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The tables of theory/README.md, "Predicting a network's timeline", from the outputs of
 scripts/network_timeline.sh: per run, the forecast (spectrum at initialisation and at the end)
-and measured steps of T0, C_2 and C_3 with their ratios; and the spectra, normalised to lambda_1.
+and measured steps of T0, C_2 and C_3 with their ratios; and the spectra (measured at
+initialisation and at the end, and the closed-form kernel's), normalised to lambda_1.
 
 Usage: python3 scripts/timeline_table.py [OUT]   (default out/timeline)
 """
@@ -21,7 +22,7 @@ print("| run | lr | final acc (C_1) | T0: forecast init / end, measured, ratio i
 print("|---|---|---|---|---|---|")
 for p in runs:
     t = json.loads((p / "timeline.json").read_text())
-    init, end = t["forecasts"]
+    init, end = t["forecasts"][:2]
     cmp = t["comparison"]
     acc = cmp["network"]["acc_f"][-1]
     acc_c1 = cmp["rows"][0]["acc_ref"]

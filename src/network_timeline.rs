@@ -17,10 +17,11 @@
 //! (a random initial network does not); SGD follows its expected drift (batch noise ignored).
 
 use crate::error::{Error, Result};
-use crate::model::{Net, TorchRng};
-use crate::ntk::{degree_spectrum, DegreeSpectrum, SpectrumOptions};
+use crate::model::{ModelSpec, Net, TorchRng};
+use crate::ntk::{degree_spectrum, gaussian_points, DegreeSpectrum, SpectrumOptions};
 use crate::rng::{derived_seed, Stream};
 use crate::theory::trajectory::claim::TrajectoryConfig;
+use crate::theory::trajectory::kernel::{kernel_degree_spectrum, ReluMlp};
 use crate::theory::trajectory::model::check_model;
 use crate::theory::trajectory::predict::{estimate_coefficients, predict};
 use crate::train::config::TrainConfig;
@@ -42,6 +43,9 @@ pub enum Moment {
     Initialisation,
     /// The final network (`model.ot`).
     End,
+    /// The closed-form (infinite-width, arc-cosine) tangent kernel of the run's ReLU MLP at
+    /// initialisation, on the same sample.
+    ClosedForm,
 }
 
 impl Moment {
@@ -49,6 +53,7 @@ impl Moment {
         match self {
             Moment::Initialisation => "initialisation",
             Moment::End => "end",
+            Moment::ClosedForm => "closed form (init)",
         }
     }
 }
@@ -61,6 +66,7 @@ pub fn run_spectrum(
 ) -> Result<DegreeSpectrum> {
     crate::train::numerics::init_env();
     let (vs, net, input) = match moment {
+        Moment::ClosedForm => return closed_form_spectrum(run_dir, opts),
         Moment::End => {
             let l = load_net(run_dir)?;
             (l.vs, l.net, l.input_shape)
@@ -103,6 +109,71 @@ pub fn run_spectrum(
             .and_then(|a| z.f_select(1, 0).and_then(|b| a.f_sub(&b))))
     };
     degree_spectrum(&output, &vs.trainable_variables(), input[0], opts)
+}
+
+/// The hidden widths of the run's network when it is a ReLU MLP at the default initialisation
+/// (the networks the closed-form kernel is for), else `None`.
+fn default_mlp_widths(cfg: &TrainConfig) -> Option<Vec<usize>> {
+    match &cfg.model {
+        ModelSpec::Mlp {
+            depth,
+            width,
+            init_scale: None,
+            out_init_scale: None,
+        } => Some(vec![*width; *depth]),
+        _ => None,
+    }
+}
+
+/// The closed-form tangent kernel of the run's MLP ([`ReluMlp`]) projected on the same sample
+/// as the measured spectrum (stream [`Stream::Spectrum`], the same groups and halves).
+fn closed_form_spectrum(run_dir: &Path, opts: &SpectrumOptions) -> Result<DegreeSpectrum> {
+    let start = Instant::now();
+    opts.check()?;
+    let cfg = TrainConfig::load(&run_dir.join("config.toml"))?;
+    let summary = Summary::load(run_dir)?;
+    let path = run_dir.join("config.toml");
+    let widths = match default_mlp_widths(&cfg) {
+        Some(w) => w,
+        None => {
+            let other = &cfg.model;
+            return Err(Error::BadFile {
+                path,
+                reason: format!(
+                    "[model] {other:?}: the closed-form kernel is for a ReLU MLP at the default initialisation"
+                ),
+            });
+        }
+    };
+    let dim = match summary.input_shape.as_slice() {
+        [d] if *d > 0 => *d,
+        s => {
+            return Err(Error::param(
+                "network input shape",
+                format!("{s:?}"),
+                "the closed form is for vector inputs",
+            ))
+        }
+    };
+    let net = ReluMlp { dim, widths };
+    let per_group = opts.points / opts.groups;
+    let (_, x64) = gaussian_points(per_group * opts.groups, dim, opts.seed);
+    let k = kernel_degree_spectrum(
+        &|a, b| net.ntk(a, b),
+        &x64,
+        dim,
+        opts.max_degree,
+        opts.groups,
+    )?;
+    Ok(DegreeSpectrum {
+        lambda: k.lambda,
+        se: k.se,
+        group_lambda: k.group_lambda,
+        features: k.features,
+        options: *opts,
+        dim,
+        seconds: start.elapsed().as_secs_f64(),
+    })
 }
 
 /// One departure: forecast in steps and as the run recorded it.
@@ -149,19 +220,6 @@ pub struct Timeline {
     pub seconds: f64,
 }
 
-/// The spectrum normalised to `lambda_1 = 1`, checked against the model's premise.
-fn normalised(lambda: &[f64], what: &str) -> Result<Vec<f64>> {
-    let l1 = lambda.get(1).copied().unwrap_or(f64::NAN);
-    if !(l1 > 0.0 && l1.is_finite()) {
-        return Err(Error::param(
-            what,
-            format!("{lambda:?}"),
-            "lambda_1 must be positive (the linear part must be learned at all)",
-        ));
-    }
-    Ok(lambda.iter().map(|l| l / l1).collect())
-}
-
 /// Forecast the timeline of the run in `run_dir` (an MLP on task `hermite`) from its measured
 /// spectrum, with the numerics of `cfg` (its spectrum is replaced by the measured one).
 pub fn forecast(
@@ -181,13 +239,21 @@ pub fn forecast(
     };
     let mut forecasts = Vec::new();
     let mut first = None;
-    for moment in [Moment::Initialisation, Moment::End] {
+    // The closed-form kernel only for the networks it is derived for (others: measured only).
+    let closed = default_mlp_widths(&TrainConfig::load(&run_dir.join("config.toml"))?).is_some();
+    let moments = [Moment::Initialisation, Moment::End, Moment::ClosedForm];
+    for moment in moments
+        .into_iter()
+        .filter(|&m| closed || m != Moment::ClosedForm)
+    {
         let spectrum = run_spectrum(run_dir, moment, &opts)?;
         let what = format!("spectrum at {}", moment.label());
         let mut c = cfg.clone();
-        c.model.spectrum = normalised(&spectrum.lambda, &what)?;
+        c.model.spectrum = spectrum
+            .normalised()
+            .map_err(|e| Error::input(what.clone(), e.to_string()))?;
         let model = model_of(&run.data, &c)?;
-        check_model(&model)?;
+        check_model(&model).map_err(|e| Error::input(what.clone(), e.to_string()))?;
         let cmp = compare(&run, &c)?;
         let steps_per_unit = 4.0 / (lr * spectrum.lambda[1]);
         // The groups' forecasts, on the same coefficients.
@@ -195,10 +261,10 @@ pub fn forecast(
         let mut group_steps: Vec<Vec<Option<f64>>> = Vec::new();
         for g in &spectrum.group_lambda {
             let mut gm = model.clone();
-            gm.spectrum = match normalised(g, &what) {
-                Ok(s) => s,
-                Err(_) => continue,
-            };
+            if !(g[1] > 0.0 && g[1].is_finite()) {
+                continue; // a group without a positive lambda_1 gives no forecast
+            }
+            gm.spectrum = g.iter().map(|l| l / g[1]).collect();
             if check_model(&gm).is_err() {
                 continue; // a group whose spectrum breaks the premise gives no forecast
             }
@@ -304,5 +370,109 @@ impl Timeline {
             }
         }
         s
+    }
+}
+
+const COLOURS: [plotters::style::RGBColor; 4] = [
+    plotters::style::BLUE,
+    plotters::style::RED,
+    plotters::style::GREEN,
+    plotters::style::MAGENTA,
+];
+
+impl Timeline {
+    /// The figure, SVG: the network's `I(F_t;Y)` (black) and `mu(F_t;C_k)` (colours) over SGD
+    /// steps (log axis, checkpoints after step 0, with markers), its departures as solid
+    /// vertical lines and the forecasts from the spectrum at initialisation as dashed ones, in
+    /// the colour of the reference.
+    pub fn svg(&self) -> Result<String> {
+        use plotters::prelude::*;
+        let net = &self.comparison.network;
+        let pts: Vec<usize> = (0..net.times.len())
+            .filter(|&i| net.times[i] > 0.0)
+            .collect();
+        let (Some(&first), Some(&last)) = (pts.first(), pts.last()) else {
+            return Err(Error::Empty("network checkpoints after step 0".into()));
+        };
+        let mut text = String::new();
+        let draw = |text: &mut String| -> std::result::Result<(), Box<dyn std::error::Error>> {
+            let root = SVGBackend::with_string(text, (900, 520)).into_drawing_area();
+            root.fill(&WHITE)?;
+            let ymax = net.i_fy.iter().copied().fold(0.0f64, f64::max) * 1.1 + 0.01;
+            let (x0, x1) = (net.times[first] * 0.8, net.times[last] * 1.25);
+            let mut chart = ChartBuilder::on(&root)
+                .caption(
+                    format!(
+                        "{}: curves, departures (solid) and forecasts (dashed)",
+                        self.run
+                            .file_name()
+                            .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+                    ),
+                    ("sans-serif", 18),
+                )
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(56)
+                .build_cartesian_2d((x0..x1).log_scale(), 0.0..ymax)?;
+            chart
+                .configure_mesh()
+                .x_desc("SGD step")
+                .y_desc("bits")
+                .x_label_formatter(&|v| format!("{v:.0}"))
+                .draw()?;
+            let series = |ys: &[f64]| {
+                pts.iter()
+                    .map(|&i| (net.times[i], ys[i]))
+                    .collect::<Vec<_>>()
+            };
+            chart
+                .draw_series(LineSeries::new(series(&net.i_fy), BLACK.stroke_width(2)))?
+                .label("I(F_t;Y)")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK));
+            for (k, mu) in net.mu.iter().enumerate().take(COLOURS.len()) {
+                let col = COLOURS[k];
+                chart
+                    .draw_series(LineSeries::new(series(mu), col.stroke_width(1)))?
+                    .label(format!("mu(F_t;C_{})", k + 1))
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], col));
+                chart.draw_series(
+                    series(mu)
+                        .into_iter()
+                        .map(|p| Circle::new(p, 2, col.filled())),
+                )?;
+            }
+            let init = self.forecasts.first();
+            for (k, row) in self.comparison.rows.iter().enumerate().take(COLOURS.len()) {
+                let col = COLOURS[k];
+                if let Some(s) = row.network_step.filter(|&s| s > 0) {
+                    let x = s as f64;
+                    chart.draw_series(LineSeries::new(
+                        vec![(x, 0.0), (x, ymax)],
+                        col.stroke_width(2),
+                    ))?;
+                }
+                let forecast = init
+                    .and_then(|f| f.rows.get(k))
+                    .and_then(|r| r.predicted_step);
+                if let Some(x) = forecast.filter(|&x| x >= x0 && x <= x1) {
+                    chart.draw_series(DashedLineSeries::new(
+                        vec![(x, 0.0), (x, ymax)],
+                        6,
+                        4,
+                        col.stroke_width(2),
+                    ))?;
+                }
+            }
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .position(SeriesLabelPosition::UpperLeft)
+                .draw()?;
+            root.present()?;
+            Ok(())
+        };
+        draw(&mut text).map_err(|e| Error::param("figure", "timeline.svg", e.to_string()))?;
+        Ok(text)
     }
 }

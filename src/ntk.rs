@@ -112,6 +112,23 @@ pub struct DegreeSpectrum {
     pub seconds: f64,
 }
 
+impl DegreeSpectrum {
+    /// The spectrum divided by `lambda_1`: what a trajectory model's `spectrum` takes (the
+    /// closed form depends on `lambda_k t` only, so the scale moves into the time unit). Points
+    /// the theory at a network: `HermiteTarget { spectrum: s.normalised()?, .. }`.
+    pub fn normalised(&self) -> Result<Vec<f64>> {
+        let l1 = self.lambda.get(1).copied().unwrap_or(f64::NAN);
+        if !(l1 > 0.0 && l1.is_finite()) {
+            return Err(Error::param(
+                "spectrum",
+                format!("{:?}", self.lambda),
+                "lambda_1 must be positive (the linear part must be learned at all)",
+            ));
+        }
+        Ok(self.lambda.iter().map(|l| l / l1).collect())
+    }
+}
+
 /// The sample: `points x dim` standard normal inputs from stream [`Stream::Spectrum`] of `seed`,
 /// rounded to float32 (what a network is fed), and as float64.
 pub fn gaussian_points(points: usize, dim: usize, seed: u64) -> (Vec<f32>, Vec<f64>) {

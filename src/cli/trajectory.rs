@@ -42,7 +42,7 @@ pub struct TrajectoryArgs {
     /// With --network: forecast the run's own timeline from its tangent kernel (`ntk`): its
     /// spectrum by Hermite degree, measured at initialisation and at the end, in the closed form
     /// instead of the configured spectrum, with T0 and the departures in SGD steps beside the
-    /// recorded ones. Writes timeline.md and timeline.json under --out.
+    /// recorded ones. Writes timeline.md, timeline.json and timeline.svg under --out.
     #[arg(long, value_name = "KIND", requires = "network", value_parser = ["ntk"])]
     pub spectrum: Option<String>,
     /// Gaussian points of the spectrum's sample (with --spectrum).
@@ -149,6 +149,7 @@ fn timeline(dir: &Path, cfg: &TrajectoryConfig, args: &TrajectoryArgs) -> Result
         std::fs::create_dir_all(out)
             .with_context(|| format!("{}: cannot create", out.display()))?;
         write_atomic(&out.join("timeline.md"), table.as_bytes())?;
+        write_atomic(&out.join("timeline.svg"), t.svg()?.as_bytes())?;
         write_atomic(
             &out.join("timeline.json"),
             serde_json::to_string_pretty(&t)?.as_bytes(),

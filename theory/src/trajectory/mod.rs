@@ -6,6 +6,7 @@
 //!   [`HermiteTarget`].
 //! - [`predict`](mod@predict): the closed form (population gradient flow) and the law of `(F_t, C_k, Y)`.
 //! - [`simulate`](mod@simulate): explicit gradient descent on a sample, measured on fresh test points.
+//! - [`kernel`]: kernels projected on the Hermite features by degree; the ReLU MLP's NTK.
 //! - [`curves`]: the information curves, departures and bootstrap spreads shared by both.
 //! - [`claim`]: the comparison from a TOML configuration and claim C11.
 //! - [`plot`]: the SVG figure.
@@ -15,6 +16,7 @@
 
 pub mod claim;
 pub mod curves;
+pub mod kernel;
 pub mod model;
 pub mod plot;
 pub mod predict;
