@@ -27,6 +27,7 @@
 use crate::error::{Error, Result};
 use crate::model::check_torch;
 use crate::rng::{stream, Stream};
+use crate::theory::trajectory::kernel::KernelSpectrum;
 use crate::theory::trajectory::model::HermiteBasis;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
@@ -227,26 +228,12 @@ pub fn degree_spectrum(
                 .collect::<Vec<f64>>(),
         );
     }
-    let g = opts.groups as f64;
-    let k1 = opts.max_degree + 1;
-    let lambda: Vec<f64> = (0..k1)
-        .map(|k| group_lambda.iter().map(|l| l[k]).sum::<f64>() / g)
-        .collect();
-    let se = (0..k1)
-        .map(|k| {
-            let var = group_lambda
-                .iter()
-                .map(|l| (l[k] - lambda[k]).powi(2))
-                .sum::<f64>()
-                / (g - 1.0);
-            (var / g).sqrt()
-        })
-        .collect();
+    let k = KernelSpectrum::from_groups(group_lambda, features, per_group * opts.groups);
     Ok(DegreeSpectrum {
-        lambda,
-        se,
-        group_lambda,
-        features,
+        lambda: k.lambda,
+        se: k.se,
+        group_lambda: k.group_lambda,
+        features: k.features,
         options: *opts,
         dim,
         seconds: start.elapsed().as_secs_f64(),

@@ -31,6 +31,36 @@ pub struct KernelSpectrum {
     pub groups: usize,
 }
 
+impl KernelSpectrum {
+    /// The spectrum of `group_lambda` (one `lambda_0..lambda_K` per independent group): their
+    /// mean, and its standard error from their spread.
+    pub fn from_groups(group_lambda: Vec<Vec<f64>>, features: Vec<usize>, points: usize) -> Self {
+        let g = group_lambda.len() as f64;
+        let k1 = features.len();
+        let lambda: Vec<f64> = (0..k1)
+            .map(|k| group_lambda.iter().map(|l| l[k]).sum::<f64>() / g)
+            .collect();
+        let se = (0..k1)
+            .map(|k| {
+                let var = group_lambda
+                    .iter()
+                    .map(|l| (l[k] - lambda[k]).powi(2))
+                    .sum::<f64>()
+                    / (g - 1.0).max(1.0);
+                (var / g).sqrt()
+            })
+            .collect();
+        KernelSpectrum {
+            lambda,
+            se,
+            groups: group_lambda.len(),
+            group_lambda,
+            features,
+            points,
+        }
+    }
+}
+
 /// The degree spectrum (degrees `0..=max_degree`) of `kernel` on the points `x` (row-major,
 /// `dim` coordinates each), split into `groups` groups of two halves, in order (the layout of
 /// `sgd_complexity::ntk::degree_spectrum`, so that both read the same sample).
@@ -108,28 +138,11 @@ pub fn kernel_degree_spectrum(
                 .collect()
         })
         .collect();
-    let g = groups as f64;
-    let lambda: Vec<f64> = (0..=max_degree)
-        .map(|k| group_lambda.iter().map(|l| l[k]).sum::<f64>() / g)
-        .collect();
-    let se = (0..=max_degree)
-        .map(|k| {
-            let var = group_lambda
-                .iter()
-                .map(|l| (l[k] - lambda[k]).powi(2))
-                .sum::<f64>()
-                / (g - 1.0);
-            (var / g).sqrt()
-        })
-        .collect();
-    Ok(KernelSpectrum {
-        lambda,
-        se,
+    Ok(KernelSpectrum::from_groups(
         group_lambda,
         features,
-        points: per_group * groups,
-        groups,
-    })
+        per_group * groups,
+    ))
 }
 
 /// A ReLU MLP as the harness builds it: `dim` inputs, hidden layers of `widths`, two outputs,
