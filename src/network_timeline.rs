@@ -165,15 +165,7 @@ fn closed_form_spectrum(run_dir: &Path, opts: &SpectrumOptions) -> Result<Degree
         opts.max_degree,
         opts.groups,
     )?;
-    Ok(DegreeSpectrum {
-        lambda: k.lambda,
-        se: k.se,
-        group_lambda: k.group_lambda,
-        features: k.features,
-        options: *opts,
-        dim,
-        seconds: start.elapsed().as_secs_f64(),
-    })
+    Ok(DegreeSpectrum::from_kernel(k, opts, dim, start))
 }
 
 /// One departure: forecast in steps and as the run recorded it.

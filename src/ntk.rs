@@ -114,6 +114,25 @@ pub struct DegreeSpectrum {
 }
 
 impl DegreeSpectrum {
+    /// A kernel spectrum with the options and input dimension it was taken with, timed from
+    /// `start`.
+    pub fn from_kernel(
+        k: KernelSpectrum,
+        opts: &SpectrumOptions,
+        dim: usize,
+        start: Instant,
+    ) -> Self {
+        DegreeSpectrum {
+            lambda: k.lambda,
+            se: k.se,
+            group_lambda: k.group_lambda,
+            features: k.features,
+            options: *opts,
+            dim,
+            seconds: start.elapsed().as_secs_f64(),
+        }
+    }
+
     /// The spectrum divided by `lambda_1`: what a trajectory model's `spectrum` takes (the
     /// closed form depends on `lambda_k t` only, so the scale moves into the time unit). Points
     /// the theory at a network: `HermiteTarget { spectrum: s.normalised()?, .. }`.
@@ -229,15 +248,7 @@ pub fn degree_spectrum(
         );
     }
     let k = KernelSpectrum::from_groups(group_lambda, features, per_group * opts.groups);
-    Ok(DegreeSpectrum {
-        lambda: k.lambda,
-        se: k.se,
-        group_lambda: k.group_lambda,
-        features: k.features,
-        options: *opts,
-        dim,
-        seconds: start.elapsed().as_secs_f64(),
-    })
+    Ok(DegreeSpectrum::from_kernel(k, opts, dim, start))
 }
 
 #[cfg(test)]
