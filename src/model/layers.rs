@@ -1,17 +1,20 @@
-//! The layers the built-in networks are made of: their constructors (initialised as PyTorch
-//! does), the initial-scale multipliers applied after construction, and fallible versions of
+//! The layers the built-in networks are made of: their constructors (libtorch's default
+//! initialisation: He-uniform weights, PyTorch's uniform biases), the initial-scale multipliers applied after construction, and fallible versions of
 //! the `tch` layers' forward passes.
 
 use tch::nn;
 use tch::{TchError, Tensor};
 
-/// A fully connected layer initialised as PyTorch does.
+/// A fully connected layer with libtorch's default initialisation (`tch`'s `LinearConfig`):
+/// Kaiming-uniform weights with the ReLU gain (variance `2 / fan_in`; PyTorch's `nn.Linear` draws
+/// them with variance `1 / (3 fan_in)`) and biases uniform in `+-1/sqrt(fan_in)`, as PyTorch's.
 pub(super) fn linear(vs: nn::Path, i: usize, o: usize) -> nn::Linear {
     nn::linear(vs, i as i64, o as i64, Default::default())
 }
 
-/// A 3x3 valid convolution initialised as PyTorch does (Kaiming-uniform weights, uniform bias
-/// with bound 1/sqrt(fan_in)).
+/// A 3x3 valid convolution: Kaiming-uniform weights with the ReLU gain (libtorch's default,
+/// variance `2 / fan_in`; PyTorch's `nn.Conv2d` uses `1 / (3 fan_in)`) and a uniform bias with
+/// bound `1/sqrt(fan_in)`, as PyTorch's.
 pub(super) fn conv3x3(vs: nn::Path, i: usize, o: usize) -> nn::Conv2D {
     let bound = 1.0 / ((i * 9) as f64).sqrt();
     let cfg = nn::ConvConfig {

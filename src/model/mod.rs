@@ -37,8 +37,8 @@ pub enum ModelSpec {
         depth: usize,
         /// Units per hidden layer.
         width: usize,
-        /// Factor applied to every initial weight and bias after PyTorch's default
-        /// initialisation (default 1: that initialisation as it is). A small scale starts the
+        /// Factor applied to every initial weight and bias after the default initialisation
+        /// (`layers::linear`; default 1: that initialisation as it is). A small scale starts the
         /// network near the zero function, where gradient descent first learns a nearly linear
         /// function (Lyu, Li, Wang and Arora, NeurIPS 2021). The draws are the same at every
         /// scale, so one seed gives the same directions scaled.
