@@ -233,6 +233,11 @@ pub fn forecast(
     let mut first = None;
     // The closed-form kernel only for the networks it is derived for (others: measured only).
     let closed = default_mlp_widths(&TrainConfig::load(&run_dir.join("config.toml"))?).is_some();
+    // The Hermite coefficients of the run's target, for the groups' forecasts: they do not
+    // depend on the spectrum (only its copy in `Coefficients::spectrum`, set per forecast), so
+    // one estimate serves every spectrum.
+    let coefs =
+        estimate_coefficients(&model_of(&run.data, cfg)?, cfg.theory.coef_points, cfg.seed)?;
     let moments = [Moment::Initialisation, Moment::End, Moment::ClosedForm];
     for moment in moments
         .into_iter()
@@ -248,8 +253,7 @@ pub fn forecast(
         check_model(&model).map_err(|e| Error::input(what.clone(), e.to_string()))?;
         let cmp = compare(&run, &c)?;
         let steps_per_unit = 4.0 / (lr * spectrum.lambda[1]);
-        // The groups' forecasts, on the same coefficients.
-        let coefs = estimate_coefficients(&model, c.theory.coef_points, c.seed)?;
+        // The groups' forecasts, on the shared coefficients.
         let mut group_steps: Vec<Vec<Option<f64>>> = Vec::new();
         for g in &spectrum.group_lambda {
             let mut gm = model.clone();
